@@ -1,0 +1,63 @@
+"""Errors that cross the bus. A service raises them; Nameko serialises type and args; the
+RPC client maps them back to these classes by their path, and the gateway to HTTP."""
+
+from __future__ import annotations
+
+
+class KeyuanError(Exception):
+    """Base of every error a client may see. args: (message, field)."""
+
+    code = "error"
+    http_status = 400
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message, field)
+        self.message = message
+        self.field = field
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "field": self.field}
+
+
+class ValidationFailed(KeyuanError):
+    code = "validation_failed"
+    http_status = 422
+
+
+class Unauthenticated(KeyuanError):
+    code = "unauthenticated"
+    http_status = 401
+
+
+class Forbidden(KeyuanError):
+    code = "forbidden"
+    http_status = 403
+
+
+class NotFound(KeyuanError):
+    code = "not_found"
+    http_status = 404
+
+
+class Conflict(KeyuanError):
+    code = "conflict"
+    http_status = 409
+
+
+class ServiceUnavailable(KeyuanError):
+    code = "service_unavailable"
+    http_status = 503
+
+
+BY_NAME: dict[str, type[KeyuanError]] = {
+    cls.__name__: cls
+    for cls in (KeyuanError, ValidationFailed, Unauthenticated, Forbidden, NotFound, Conflict,
+                ServiceUnavailable)
+}
+
+
+def from_pydantic(exc) -> ValidationFailed:
+    """The first problem of a pydantic ValidationError, naming the field."""
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first.get("loc", ())) or None
+    return ValidationFailed(f"{field}: {first.get('msg')}" if field else first.get("msg"), field)

@@ -1,0 +1,3 @@
+"""Service desk: homeowners' tickets (built in a later issue)."""
+
+SERVICE = "service_desk"

@@ -1,0 +1,73 @@
+"""Prometheus: every entrypoint timed per service/method/outcome, and a small HTTP server per
+service process for /metrics and /healthz."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from weakref import WeakKeyDictionary
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+from nameko.extensions import DependencyProvider
+from prometheus_client import Counter, Histogram, make_wsgi_app
+
+from contracts.errors import KeyuanError
+
+log = logging.getLogger(__name__)
+
+ENTRYPOINT_SECONDS = Histogram(
+    "keyuan_entrypoint_duration_seconds", "Time spent in a service entrypoint",
+    ["service", "entrypoint", "outcome"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+ENTRYPOINT_CALLS = Counter("keyuan_entrypoint_calls_total", "Entrypoint calls",
+                           ["service", "entrypoint", "outcome"])
+
+
+def outcome_of(exc_info) -> str:
+    if exc_info is None:
+        return "ok"
+    return "rejected" if isinstance(exc_info[1], KeyuanError) else "error"
+
+
+class Metrics(DependencyProvider):
+    def setup(self) -> None:
+        self.started: WeakKeyDictionary = WeakKeyDictionary()
+
+    def worker_setup(self, worker_ctx) -> None:
+        self.started[worker_ctx] = time.perf_counter()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
+        began = self.started.pop(worker_ctx, None)
+        if began is None:
+            return
+        labels = (self.container.service_name, worker_ctx.entrypoint.method_name,
+                  outcome_of(exc_info))
+        ENTRYPOINT_SECONDS.labels(*labels).observe(time.perf_counter() - began)
+        ENTRYPOINT_CALLS.labels(*labels).inc()
+
+    def get_dependency(self, worker_ctx) -> None:
+        return None
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args) -> None:  # keep access logs out of the service log
+        pass
+
+
+def serve(host: str, port: int, health: Callable[[], dict]):
+    """Serve /metrics and /healthz; returns the server (call serve_forever in a thread)."""
+    metrics_app = make_wsgi_app()
+
+    def app(environ, start_response):
+        if environ.get("PATH_INFO") == "/healthz":
+            report = health()
+            status = "200 OK" if report.get("status") == "ok" else "503 Service Unavailable"
+            body = json.dumps(report).encode()
+            start_response(status, [("Content-Type", "application/json")])
+            return [body]
+        return metrics_app(environ, start_response)
+
+    return make_server(host, port, app, handler_class=_QuietHandler)

@@ -1,0 +1,71 @@
+"""Who may see which customer-owned rows. Pure: each store turns a Visibility into SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from contracts.actor import Actor, Role
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """own: rows owned by user_id; team: rows owned by members of team_id;
+    projects: rows of project_ids; company: every row of the company; none: nothing."""
+
+    kind: str
+    company_id: UUID
+    user_id: UUID | None = None
+    team_id: UUID | None = None
+    project_ids: tuple[UUID, ...] = ()
+
+
+def visibility(actor: Actor) -> Visibility:
+    if actor.role == Role.consultant:
+        return Visibility("own", actor.company_id, user_id=actor.user_id)
+    if actor.role == Role.manager:
+        if actor.team_id is None:
+            return Visibility("own", actor.company_id, user_id=actor.user_id)
+        return Visibility("team", actor.company_id, user_id=actor.user_id, team_id=actor.team_id)
+    if actor.role == Role.director:
+        return Visibility("projects", actor.company_id, project_ids=actor.project_ids)
+    if actor.role in (Role.admin, Role.integration):
+        return Visibility("company", actor.company_id)
+    return Visibility("none", actor.company_id)
+
+
+def can_see(vis: Visibility, company_id: UUID, owner_id: UUID | None, project_id: UUID | None,
+            owner_team_id: UUID | None) -> bool:
+    """The same rule for one row already loaded (used by unit tests and single reads)."""
+    if company_id != vis.company_id:
+        return False
+    match vis.kind:
+        case "own":
+            return owner_id is not None and owner_id == vis.user_id
+        case "team":
+            return owner_id == vis.user_id or (
+                owner_team_id is not None and owner_team_id == vis.team_id)
+        case "projects":
+            return project_id in vis.project_ids
+        case "company":
+            return True
+    return False
+
+
+def where_visible(stmt, vis: Visibility, *, company_col, owner_col, project_col, users):
+    """Restrict a query over owned rows to what `vis` allows. `users` is the service's read
+    copy of directory users (for team scope)."""
+    from sqlalchemy import false, or_, select
+
+    stmt = stmt.where(company_col == vis.company_id)
+    match vis.kind:
+        case "own":
+            return stmt.where(owner_col == vis.user_id)
+        case "team":
+            members = select(users.c.id).where(users.c.team_id == vis.team_id)
+            return stmt.where(or_(owner_col == vis.user_id, owner_col.in_(members)))
+        case "projects":
+            return stmt.where(project_col.in_(vis.project_ids))
+        case "company":
+            return stmt
+    return stmt.where(false())

@@ -1,0 +1,75 @@
+"""Analytics service entrypoints: count every fact; answer the funnel."""
+
+from __future__ import annotations
+
+from nameko.rpc import rpc
+from pydantic import ValidationError
+from sqlalchemy import func, select
+
+from contracts import analytics as c, leads, tasks
+from contracts.actor import Role
+from contracts.envelope import Envelope
+from contracts.errors import from_pydantic
+from kit.inbox import handles
+from kit.service import KeyuanService
+from services.analytics import domain, store
+
+READERS = (Role.manager, Role.director, Role.admin, Role.integration)
+
+
+class AnalyticsService(KeyuanService):
+    name = c.SERVICE
+    outbox_table = store.Outbox
+    inbox_table = store.Inbox
+
+    @rpc
+    def funnel(self, token: str, query: dict | None = None) -> dict:
+        actor = self.keys.actor(token, *READERS)
+        try:
+            q = c.FunnelQuery.model_validate(query or {})
+        except ValidationError as exc:
+            raise from_pydantic(exc) from None
+        date_from, date_to = domain.window(q.date_from, q.date_to)
+        d = store.DailyCount
+        stmt = select(d.metric, d.channel, func.sum(d.count)).where(
+            d.company_id == actor.company_id, d.day >= date_from, d.day <= date_to)
+        if actor.role in (Role.manager, Role.director):
+            stmt = stmt.where(d.project_id.in_(actor.project_ids))
+        if q.project_id:
+            stmt = stmt.where(d.project_id == q.project_id)
+        totals: dict[str, int] = {}
+        by_channel: dict[str, int] = {}
+        for metric, channel, count in self.db.execute(stmt.group_by(d.metric, d.channel)):
+            totals[metric] = totals.get(metric, 0) + int(count)
+            if metric == "leads":
+                by_channel[channel] = by_channel.get(channel, 0) + int(count)
+        return domain.funnel(date_from, date_to, totals, by_channel).model_dump(mode="json")
+
+    @handles(leads.SERVICE, leads.LEAD_CREATED)
+    def on_lead_created(self, session, env: Envelope) -> None:
+        lead = leads.LeadCreated.model_validate(env.payload)
+        day = domain.business_day(lead.created_at)
+        store.bump(session, day, lead.company_id, lead.project_id, "leads", lead.channel.value)
+        store.bump(session, day, lead.company_id, lead.project_id,
+                   "duplicates" if lead.duplicate else "new_customers")
+
+    @handles(leads.SERVICE, leads.LEAD_ASSIGNED)
+    def on_lead_assigned(self, session, env: Envelope) -> None:
+        fact = leads.LeadAssigned.model_validate(env.payload)
+        if fact.owner_id is not None:
+            store.bump(session, domain.business_day(env.occurred_at), fact.company_id,
+                       fact.project_id, "assigned")
+
+    @handles(tasks.SERVICE, tasks.TASK_CREATED)
+    def on_task_created(self, session, env: Envelope) -> None:
+        fact = tasks.TaskCreated.model_validate(env.payload)
+        if fact.kind == "first_contact":
+            store.bump(session, domain.business_day(env.occurred_at), fact.company_id,
+                       fact.project_id, "first_contact_tasks")
+
+    @handles(tasks.SERVICE, tasks.TASK_COMPLETED)
+    def on_task_completed(self, session, env: Envelope) -> None:
+        fact = tasks.TaskCompleted.model_validate(env.payload)
+        if fact.kind == "first_contact":
+            store.bump(session, domain.business_day(env.occurred_at), fact.company_id,
+                       fact.project_id, "first_contact_done")

@@ -1,0 +1,43 @@
+"""Analytics schema: daily counters per company, project, metric and channel."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import Date, Integer, MetaData, String
+from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from kit.inbox import inbox_table
+from kit.outbox import outbox_table
+
+SCHEMA = "analytics"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(schema=SCHEMA)
+
+
+metadata = Base.metadata
+Outbox = outbox_table(metadata)
+Inbox = inbox_table(metadata)
+
+
+class DailyCount(Base):
+    __tablename__ = "daily_counts"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(40), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(30), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+def bump(session: Session, day: date, company_id, project_id, metric: str,
+         channel: str = "") -> None:
+    stmt = insert(DailyCount).values(day=day, company_id=company_id, project_id=project_id,
+                                     metric=metric, channel=channel, count=1)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["day", "company_id", "project_id", "metric", "channel"],
+        set_={"count": DailyCount.count + 1}))

@@ -1,0 +1,109 @@
+"""Customers service entrypoints: the profile, scoped reads, and reactions to leads."""
+
+from __future__ import annotations
+
+import uuid
+
+from nameko.rpc import rpc
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from contracts import customers as c
+from contracts import leads
+from contracts.envelope import Envelope
+from contracts.errors import Forbidden, NotFound, ValidationFailed, from_pydantic
+from kit import clock, phones
+from kit.inbox import handles
+from kit.readcopy import KeepsUserCopy
+from kit.scope import visibility
+from kit.service import KeyuanService
+from services.customers import domain, store
+
+
+def _uuid(value, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise ValidationFailed("not a valid id", field) from None
+
+
+class CustomersService(KeepsUserCopy, KeyuanService):
+    name = c.SERVICE
+    outbox_table = store.Outbox
+    inbox_table = store.Inbox
+    users_table = store.Users
+
+    @rpc
+    def list(self, token: str, query: dict | None = None) -> dict:
+        actor = self.keys.actor(token)
+        try:
+            q = c.CustomerQuery.model_validate(query or {})
+        except ValidationError as exc:
+            raise from_pydantic(exc) from None
+        stmt = store.scoped(select(store.Customer), visibility(actor))
+        if q.stage:
+            stmt = stmt.where(store.Customer.stage == q.stage.value)
+        if q.project_id:
+            stmt = stmt.where(store.Customer.project_id == q.project_id)
+        if q.owner_id:
+            stmt = stmt.where(store.Customer.owner_id == q.owner_id)
+        if q.q:
+            stmt = stmt.where(store.Customer.name.contains(q.q, autoescape=True))
+        total = self.db.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = self.db.scalars(stmt.order_by(store.Customer.created_at.desc(),
+                                             store.Customer.id)
+                               .limit(q.page_size).offset((q.page - 1) * q.page_size))
+        open_phone = self.keys.vault.open_phone
+        return {"items": [domain.view(row, actor, open_phone).model_dump(mode="json")
+                          for row in rows],
+                "total": total, "page": q.page, "page_size": q.page_size}
+
+    def _visible(self, actor, customer_id) -> store.Customer:
+        wanted = _uuid(customer_id, "customer_id")
+        row = self.db.scalars(store.scoped(select(store.Customer), visibility(actor))
+                              .where(store.Customer.id == wanted)).first()
+        if row is None:
+            raise NotFound("no such customer", "customer_id")
+        return row
+
+    @rpc
+    def get(self, token: str, customer_id: str) -> dict:
+        actor = self.keys.actor(token)
+        row = self._visible(actor, customer_id)
+        return domain.view(row, actor, self.keys.vault.open_phone).model_dump(mode="json")
+
+    @rpc
+    def reveal_phone(self, token: str, customer_id: str, reason: str | None = None) -> dict:
+        actor = self.keys.actor(token)
+        row = self._visible(actor, customer_id)
+        if not domain.may_reveal(actor, row.owner_id):
+            raise Forbidden("revealing this customer's phone needs the pii:reveal scope")
+        if reason is not None and len(str(reason)) > 500:
+            raise ValidationFailed("at most 500 characters", "reason")
+        self.db.add(store.PiiAudit(id=uuid.uuid4(), company_id=actor.company_id,
+                                   actor_id=actor.user_id, customer_id=row.id,
+                                   action="reveal_phone", reason=reason, at=clock.now()))
+        self.db.commit()
+        return {"customer_id": str(row.id),
+                "phone": phones.national(self.keys.vault.open_phone(row.phone_enc))}
+
+    @handles(leads.SERVICE, leads.LEAD_CREATED)
+    def on_lead_created(self, session, env: Envelope) -> None:
+        lead = leads.LeadCreated.model_validate(env.payload)
+        if lead.duplicate:
+            return
+        created = session.execute(
+            insert(store.Customer).values(
+                id=lead.customer_id, company_id=lead.company_id, project_id=lead.project_id,
+                name=lead.name, phone_enc=lead.phone.enc, phone_index=lead.phone.index,
+                phone_masked=lead.phone.masked, owner_id=lead.owner_id, stage=c.Stage.new.value,
+                channel=lead.channel.value, first_lead_id=lead.lead_id,
+                created_at=lead.created_at, updated_at=lead.created_at, version=1)
+            .on_conflict_do_nothing().returning(store.Customer.id)).first()
+        if created:
+            self.emit(c.CUSTOMER_CREATED, c.CustomerCreated(
+                customer_id=lead.customer_id, company_id=lead.company_id,
+                project_id=lead.project_id, owner_id=lead.owner_id, lead_id=lead.lead_id,
+                channel=lead.channel.value, stage=c.Stage.new, created_at=lead.created_at),
+                correlation_id=env.correlation_id or str(env.id))

@@ -1,0 +1,71 @@
+"""Customers schema: the customer profile, the audit of personal-data access, and a read copy
+of directory users (for team scope)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, Index, Integer, MetaData, Select, String, Text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from kit.inbox import inbox_table
+from kit.outbox import outbox_table
+from kit.readcopy import users_table
+from kit.scope import Visibility, where_visible
+
+SCHEMA = "customers"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(schema=SCHEMA)
+
+
+metadata = Base.metadata
+Outbox = outbox_table(metadata)
+Inbox = inbox_table(metadata)
+Users = users_table(metadata)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        Index("ix_customers_company_owner", "company_id", "owner_id", "created_at"),
+        Index("ix_customers_company_project", "company_id", "project_id", "created_at"),
+        Index("ix_customers_phone_index", "company_id", "phone_index"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    project_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    name: Mapped[str] = mapped_column(String(50))
+    phone_enc: Mapped[str] = mapped_column(Text)
+    phone_index: Mapped[str] = mapped_column(String(64))
+    phone_masked: Mapped[str] = mapped_column(String(32))
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    stage: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(30))
+    first_lead_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class PiiAudit(Base):
+    """Every reveal of personal data (PIPL Art. 51/56)."""
+
+    __tablename__ = "pii_audit"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    actor_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def scoped(stmt: Select, vis: Visibility) -> Select:
+    """Restrict a customer query to what the actor may see."""
+    return where_visible(stmt, vis, company_col=Customer.company_id,
+                         owner_col=Customer.owner_id, project_col=Customer.project_id,
+                         users=Users)

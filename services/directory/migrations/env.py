@@ -1,0 +1,7 @@
+"""Alembic environment for the directory schema."""
+
+from alembic import context
+
+from kit.migrate import run_env
+
+run_env(context)

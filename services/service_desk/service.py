@@ -1,0 +1,13 @@
+"""Service desk entrypoints (tickets come in a later issue; ping is inherited)."""
+
+from __future__ import annotations
+
+from contracts import service_desk as c
+from kit.service import KeyuanService
+from services.service_desk import store
+
+
+class ServiceDeskService(KeyuanService):
+    name = c.SERVICE
+    outbox_table = store.Outbox
+    inbox_table = store.Inbox
