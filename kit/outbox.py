@@ -159,7 +159,7 @@ class Relay:
             producer = self._ensure_producer()
             producer.publish(
                 row.envelope, routing_key=row.event_type, mandatory=True,
-                message_id=message_id, content_type="application/json",
+                message_id=message_id,
                 delivery_mode=2, retry=False,
             )
         except Exception as exc:

@@ -7,6 +7,7 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from contracts.actor import Actor, Role
 from contracts.errors import Forbidden
@@ -61,5 +62,11 @@ class KeyuanService:
 
     @rpc
     def ping(self) -> dict:
-        self.db.execute(text("SELECT 1"))
-        return {"service": self.name, "status": "ok"}
+        """Alive, and can it reach its database? A down database is 'degraded', not an error."""
+        try:
+            self.db.execute(text("SELECT 1"))
+            database = "ok"
+        except SQLAlchemyError:
+            database = "down"
+        return {"service": self.name, "status": "ok" if database == "ok" else "degraded",
+                "database": database}

@@ -6,7 +6,8 @@ from nameko.rpc import rpc
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from contracts import analytics as c, leads, tasks
+from contracts import analytics as c
+from contracts import leads, tasks
 from contracts.actor import Role
 from contracts.envelope import Envelope
 from contracts.errors import from_pydantic

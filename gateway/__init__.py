@@ -1,0 +1,1 @@
+"""The Flask gateway: authenticates, validates, and calls services over AMQP RPC."""

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from contracts.errors import ValidationFailed
+from gateway.context import call, query_args, token
+
+bp = Blueprint("customers", __name__)
+
+
+@bp.get("/api/customers")
+def list_customers():
+    return jsonify(call("customers", "list", token(), query_args()))
+
+
+@bp.get("/api/customers/<customer_id>")
+def get_customer(customer_id: str):
+    return jsonify(call("customers", "get", token(), customer_id))
+
+
+@bp.post("/api/customers/<customer_id>/reveal-phone")
+def reveal_phone(customer_id: str):
+    caller = token()
+    body = request.get_json(silent=True) if request.data else {}
+    if not isinstance(body, dict):
+        raise ValidationFailed("the body must be a JSON object", "body")
+    return jsonify(call("customers", "reveal_phone", caller, customer_id, body.get("reason")))

@@ -1,0 +1,29 @@
+"""The gateway's app factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from gateway import errors, metrics
+from gateway.api import analytics, auth, customers, health, leads, tasks
+from gateway.context import Gateway
+from gateway.openapi import bp as openapi_bp
+from kit.rpc_client import RpcClient
+from kit.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, rpc: RpcClient | None = None) -> Flask:
+    settings = settings or get_settings()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.ensure_ascii = False
+    app.extensions["keyuan"] = Gateway(settings, rpc)
+    errors.register(app)
+    metrics.register(app)
+    for blueprint in (auth.bp, leads.bp, customers.bp, tasks.bp, analytics.bp, health.bp,
+                      openapi_bp):
+        app.register_blueprint(blueprint)
+    logging.getLogger(__name__).info("gateway ready")
+    return app

@@ -1,0 +1,106 @@
+"""GET /api/openapi.json, built from the contracts models, and a readable /api/docs."""
+
+from __future__ import annotations
+
+import html
+
+from flask import Blueprint, jsonify
+from pydantic import BaseModel
+
+from contracts import analytics, customers, directory, leads, tasks
+
+bp = Blueprint("openapi", __name__)
+
+# (method, path, summary, request body model, query model, response model)
+ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None,
+                   type[BaseModel] | None]] = [
+    ("post", "/api/auth/login", "登录 Log in; answers a bearer token", directory.Credentials,
+     None, directory.LoginResult),
+    ("get", "/api/me", "The signed-in user", None, None, directory.UserFact),
+    ("post", "/api/users/{user_id}/duty", "Set duty status (on duty receives leads)",
+     directory.DutyChange, None, directory.UserFact),
+    ("post", "/api/leads", "新增线索 Enter a lead (Idempotency-Key honoured)", leads.NewLead,
+     None, leads.LeadAccepted),
+    ("get", "/api/customers", "客户列表 Customers in your scope", None,
+     customers.CustomerQuery, None),
+    ("get", "/api/customers/{customer_id}", "客户详情 One customer", None, None,
+     customers.CustomerView),
+    ("post", "/api/customers/{customer_id}/reveal-phone", "查看号码 Reveal the phone (audited)",
+     None, None, None),
+    ("get", "/api/tasks", "任务 Your tasks", None, tasks.TaskQuery, None),
+    ("post", "/api/tasks/{task_id}/complete", "完成任务 Complete a task",
+     tasks.TaskCompletion, None, tasks.TaskView),
+    ("get", "/api/analytics/funnel", "漏斗 Funnel counts", None, analytics.FunnelQuery,
+     analytics.Funnel),
+]
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {"error": {"type": "object", "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"},
+        "field": {"type": ["string", "null"]}}}},
+}
+
+
+def spec() -> dict:
+    schemas: dict[str, dict] = {"Error": ERROR_SCHEMA}
+
+    def ref(model: type[BaseModel]) -> dict:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    paths: dict[str, dict] = {}
+    for method, path, summary, body, query, response in ROUTES:
+        op: dict = {"summary": summary, "responses": {
+            "200": {"description": "OK", "content": {"application/json": {
+                "schema": ref(response) if response else {"type": "object"}}}},
+            "4XX": {"description": "Refused; the message names the field",
+                    "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Error"}}}},
+        }}
+        if path != "/api/auth/login":
+            op["security"] = [{"bearer": []}]
+        if body is not None:
+            op["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": ref(body)}}}
+        params = [{"name": part[1:-1], "in": "path", "required": True,
+                   "schema": {"type": "string", "format": "uuid"}}
+                  for part in path.split("/") if part.startswith("{")]
+        if query is not None:
+            for name, prop in query.model_json_schema().get("properties", {}).items():
+                params.append({"name": name, "in": "query", "required": False,
+                               "schema": prop})
+        if path == "/api/leads":
+            params.append({"name": "Idempotency-Key", "in": "header", "required": False,
+                           "schema": {"type": "string", "maxLength": 200}})
+        if params:
+            op["parameters"] = params
+        paths.setdefault(path, {})[method] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Keyuan 客源 API", "version": "0.1.0"},
+        "paths": paths,
+        "components": {"schemas": schemas, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+    }
+
+
+@bp.get("/api/openapi.json")
+def openapi_json():
+    return jsonify(spec())
+
+
+@bp.get("/api/docs")
+def docs():
+    rows = "".join(
+        f"<tr><td><code>{m.upper()}</code></td><td><code>{html.escape(p)}</code></td>"
+        f"<td>{html.escape(s)}</td></tr>" for m, p, s, *_ in ROUTES)
+    return (
+        "<!doctype html><html lang=zh-CN><meta charset=utf-8><title>客源 API</title>"
+        "<style>body{font-family:sans-serif;margin:2em}td{padding:4px 12px}</style>"
+        "<h1>客源 Keyuan API</h1><p>机器可读规范 Machine-readable spec: "
+        "<a href=/api/openapi.json>/api/openapi.json</a></p>"
+        f"<table>{rows}</table></html>"
+    )
