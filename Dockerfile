@@ -73,6 +73,7 @@ ENV PATH=/opt/keyuan/bin:$PATH \
     HOME=/tmp \
     TMPDIR=/tmp \
     # Container defaults; the settings' own defaults (127.0.0.1) suit a laptop only.
+    KEYUAN_METRICS_HOST=0.0.0.0 \
     KEYUAN_METRICS_PORT=9100 \
     KEYUAN_GATEWAY_BIND=0.0.0.0:8000
 

@@ -17,8 +17,6 @@ DEV_INDEX_KEY = "dev-index-key-change-me-0123456789abcdef"
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "please-change", DEV_SECRET_KEY,
                 DEV_DATA_KEY, DEV_INDEX_KEY}
 
-DEFAULT_METRICS_PORTS = {name: 9101 + i for i, name in enumerate(SERVICES)}
-
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KEYUAN_", extra="ignore")
@@ -45,8 +43,10 @@ class Settings(BaseSettings):
     rpc_timeout_seconds: float = Field(default=10.0, gt=0)
     rpc_pool_size: int = Field(default=8, gt=0)
     max_body_bytes: int = Field(default=1_000_000, gt=0)
-    # A service process's /metrics and /healthz. 0 = the per-service default port.
+    # A service process's /metrics and /healthz: KEYUAN_METRICS_PORT in a container (one
+    # service each), else metrics_port_base + the service's position in SERVICES.
     metrics_port: int = 0
+    metrics_port_base: int = 9101
     metrics_host: str = "127.0.0.1"
     max_workers: int = Field(default=20, gt=0)
 
@@ -67,7 +67,7 @@ class Settings(BaseSettings):
         return getattr(self, f"{service}_database_url", None) or self.database_url
 
     def metrics_port_for(self, service: str) -> int:
-        return self.metrics_port or DEFAULT_METRICS_PORTS.get(service, 9100)
+        return self.metrics_port or self.metrics_port_base + SERVICES.index(service)
 
     def nameko_config(self, service: str) -> dict:
         return {

@@ -39,6 +39,7 @@ SETTINGS = {
     "KEYUAN_SECRET_KEY",
     "KEYUAN_DATA_KEY",
     "KEYUAN_INDEX_KEY",
+    "KEYUAN_METRICS_HOST",
     "KEYUAN_METRICS_PORT",
     "KEYUAN_GATEWAY_BIND",
 }
@@ -313,7 +314,13 @@ def test_commands_probes_and_scrape_annotations(directory: Path) -> None:
             http = c[probe]["httpGet"]
             assert http["path"] in {"/healthz", "/metrics"}, f"{where}: {probe}"
             assert ports.get(http["port"], http["port"]) == port, f"{where}: {probe}"
-        assert c["readinessProbe"]["httpGet"]["path"] == "/healthz", where
+        # A service is ready when its consumers run and its database answers (/healthz);
+        # liveness asks only whether the process answers (/metrics), so an outage of a
+        # shared dependency does not restart every pod. The gateway's /healthz reports
+        # the whole suite, which is why no gateway probe uses it.
+        paths = {p: c[p]["httpGet"]["path"] for p in ("readinessProbe", "livenessProbe")}
+        expected = "/healthz" if name in SERVICES else "/metrics"
+        assert paths == {"readinessProbe": expected, "livenessProbe": "/metrics"}, where
         annotations = template["metadata"]["annotations"]
         assert annotations["prometheus.io/scrape"] == "true", where
         assert annotations["prometheus.io/port"] == str(port), where
@@ -326,6 +333,7 @@ def test_settings_come_from_the_configmap_and_the_secrets(directory: Path) -> No
     config = find(objs, "ConfigMap", CONFIG_NAME)["data"]
     examples = secret_examples()
     assert int(config["KEYUAN_METRICS_PORT"]) == METRICS_PORT
+    assert config["KEYUAN_METRICS_HOST"] == "0.0.0.0", "probes and scrapes use the pod IP"
     assert config["KEYUAN_GATEWAY_BIND"] == f"0.0.0.0:{GATEWAY_PORT}"
     for wl in workloads(objs):
         for c in wl["spec"]["template"]["spec"]["containers"]:
@@ -526,6 +534,7 @@ def test_compose_settings_match_the_kubernetes_ones() -> None:
         for key in known - config:
             assert re.search(r"\$\{[A-Z_]+:\?[^}]+\}", env[key]), f"{name}: {key}"
         assert env["KEYUAN_METRICS_PORT"] == str(METRICS_PORT)
+        assert env["KEYUAN_METRICS_HOST"] == "0.0.0.0"
         assert env["KEYUAN_GATEWAY_BIND"] == f"0.0.0.0:{GATEWAY_PORT}"
 
 
@@ -551,6 +560,7 @@ def test_dockerfile_runs_keyuan_as_uid_10001() -> None:
     assert entrypoint and entrypoint[-1].endswith('"keyuan"]')
     env = " ".join(arg for op, arg in instructions[last_stage:] if op == "ENV")
     assert f"KEYUAN_METRICS_PORT={METRICS_PORT}" in env
+    assert "KEYUAN_METRICS_HOST=0.0.0.0" in env
     assert f"KEYUAN_GATEWAY_BIND=0.0.0.0:{GATEWAY_PORT}" in env
     assert "HOME=/tmp" in env, "the only writable directory under a read-only root"
 

@@ -1,0 +1,59 @@
+"""At-least-once delivery, exactly-once effect."""
+
+import uuid
+
+from nameko.testing.services import entrypoint_waiter
+from prometheus_client import REGISTRY
+
+from contracts import leads
+from kit import clock
+from kit.crypto import Vault
+from services.customers.service import CustomersService
+from tests.service.conftest import count, envelope, publish, wait_for
+
+
+def lead_created(settings, world) -> dict:
+    sealed = Vault.from_settings(settings).seal_phone("+8613800138000")
+    payload = leads.LeadCreated(
+        lead_id=uuid.uuid4(), customer_id=uuid.uuid4(), company_id=world.company,
+        project_id=world.project, channel="douyin", sub_source=None, name="张三", phone=sealed,
+        duplicate=False, owner_id=uuid.uuid4(), created_at=clock.now())
+    return envelope("leads", leads.LEAD_CREATED, payload.model_dump(mode="json"))
+
+
+def test_the_same_event_delivered_twice_creates_one_customer(infra, engine, world, start):
+    container = start(CustomersService)
+    event = lead_created(infra, world)
+    seen = []
+    with entrypoint_waiter(container, "on_lead_created", timeout=15,
+                           callback=lambda *args: seen.append(1) or len(seen) == 2):
+        publish(infra, "leads", event)
+        publish(infra, "leads", event)
+    customer_id = event["payload"]["customer_id"]
+    assert count(engine, "SELECT count(*) FROM customers.customers WHERE id = :id",
+                 id=customer_id) == 1
+    assert count(engine, "SELECT count(*) FROM customers.outbox WHERE event_type = "
+                 "'customer.created' AND envelope->'payload'->>'customer_id' = :id",
+                 id=customer_id) == 1
+
+
+def duplicates_ignored() -> float:
+    return REGISTRY.get_sample_value(
+        "keyuan_inbox_duplicates_total",
+        {"service": "customers", "handler": "on_lead_created"}) or 0.0
+
+
+def test_two_replicas_racing_on_repeated_deliveries_apply_it_once(infra, engine, world, start):
+    start(CustomersService)
+    start(CustomersService)
+    event = lead_created(infra, world)
+    before = duplicates_ignored()
+    for _ in range(4):
+        publish(infra, "leads", event)
+    # Four deliveries: one applied, three recognised and ignored, by whichever replica.
+    wait_for(lambda: duplicates_ignored() - before == 3)
+    customer_id = event["payload"]["customer_id"]
+    assert count(engine, "SELECT count(*) FROM customers.customers WHERE id = :id",
+                 id=customer_id) == 1
+    assert count(engine, "SELECT count(*) FROM customers.outbox WHERE "
+                 "envelope->'payload'->>'customer_id' = :id", id=customer_id) == 1
