@@ -9,6 +9,8 @@ import argparse
 import signal
 import sys
 
+import kit  # noqa: F401  (light: environment and warning filters only; no eventlet, no I/O)
+
 
 def cmd_migrate(args) -> int:
     from kit.migrate import upgrade
@@ -80,6 +82,7 @@ def cmd_up(args) -> int:
 
     from cli import demo_data
     from cli.checks import NotReady, check_all
+    from cli.settle import wait_settled
     from cli.supervisor import Supervisor
     from kit.migrate import upgrade
     from kit.settings import get_settings
@@ -104,6 +107,9 @@ def cmd_up(args) -> int:
     try:
         supervisor.start()
         supervisor.wait_healthy(url)
+        if not wait_settled(settings):
+            print("keyuan up: events are still being delivered; read copies may lag",
+                  file=sys.stderr)
         print(f"\nKeyuan 客源 is up: {url}  (API docs {url}/api/docs, health {url}/healthz)")
         if not args.no_demo:
             print(f"log in with POST {url}/api/auth/login as admin, director, mgr.hz, hz.chen, "

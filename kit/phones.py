@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import phonenumbers
 
 from contracts.errors import ValidationFailed
 
 
+_DIALABLE = re.compile(r"[\s(]*\+?[0-9][0-9 \-().]*")
+
+
 def normalise(raw: str, field: str = "phone", region: str = "CN") -> str:
     """E.164 form of a Chinese (or +-prefixed foreign) number, or ValidationFailed."""
-    text = (raw or "").strip()
+    # NFKC turns full-width digits and '＋' (common from Chinese IMEs) into ASCII.
+    text = unicodedata.normalize("NFKC", raw or "").strip()
     if not text:
         raise ValidationFailed("phone number is required", field)
+    if not _DIALABLE.fullmatch(text):
+        raise ValidationFailed("a phone number has only digits, spaces, '-', '(', ')' and a "
+                               "leading '+'", field)
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:

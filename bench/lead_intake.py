@@ -1,0 +1,442 @@
+"""Lead intake, end to end: how fast the suite accepts leads and turns them into tasks.
+
+Run against a running suite (`keyuan up` with demo data):
+
+    python -m bench.lead_intake --url http://127.0.0.1:8000 -n 500 -c 16
+
+or let it start a suite of its own on a fresh database and RabbitMQ vhost, removed afterwards:
+
+    python -m bench.lead_intake --start-suite -n 200 -c 8
+
+It logs in as the project's manager (mgr.hz by default: his leads go round-robin to his
+on-duty consultants, and he sees his team's tasks), posts N leads with fresh phone numbers
+to POST /api/leads from C threads (one keep-alive HTTP session per thread, an Idempotency-Key
+per lead), and meanwhile polls GET /api/tasks?customer_id=... for each created lead until its
+first-contact task shows up. Polling runs in its own small thread pool (--pollers), each lead
+at most every 20 ms, so that posting is not held up by waiting for tasks.
+
+It prints one JSON object:
+
+  n, concurrency         what was asked for
+  created                leads answered 201 "created" (a new customer; includes `pooled`)
+  pooled                 created leads nobody was on duty for: in the pool, no task expected
+  duplicates             leads answered 200 "duplicate" (the phone was already a customer)
+  errors, error_kinds    anything else (status code or exception name: count)
+  completed, timed_out   created leads whose task was seen / not seen within --timeout
+  accepted_per_s         created / wall time from the first POST to the last POST answer
+  completed_per_s        completed / wall time from the first POST to the last task seen
+  accept_latency_ms      POST sent -> answer received (created and duplicate answers)
+  end_to_end_latency_ms  POST sent -> task first seen by the poller (includes polling delay)
+  server_task_latency_ms POST sent -> the task's own created_at (same clock: same machine);
+                         free of polling delay, so the better figure for the event chain
+                         leads -> customers -> tasks
+
+Latencies are p50/p95/p99/max in milliseconds (nearest rank). Duplicates and pooled leads
+are left out of the end-to-end figures. The benchmark never asserts on time; it exits 1
+only when some lead failed (errors) or its task never appeared (timed_out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from cli.demo_data import DEMO_PASSWORD, PROJECTS
+
+POLL_INTERVAL = 0.02          # seconds between two polls of one lead
+HTTP_TIMEOUT = 30.0
+REPO = Path(__file__).resolve().parent.parent
+PG_SERVER = os.environ.get("KEYUAN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+AMQP_SERVER = os.environ.get("KEYUAN_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
+RABBIT_API = os.environ.get("KEYUAN_TEST_RABBIT_API", "http://guest:guest@127.0.0.1:15672/api")
+
+
+@dataclass
+class Lead:
+    index: int
+    phone: str
+    sent: float = 0.0                     # perf_counter() when the POST went out
+    sent_wall: float = 0.0                # time.time() at the same moment
+    answered: float | None = None         # perf_counter() when the answer came
+    outcome: str = "pending"              # created | pooled | duplicate | error:<kind>
+    customer_id: str | None = None
+    task_seen: float | None = None        # perf_counter() when the poller first saw the task
+    task_created_at: float | None = None  # the task's created_at, epoch seconds
+    next_poll: float = 0.0                # perf_counter() before which not to poll again
+
+
+# ---------------------------------------------------------------- HTTP
+
+_local = threading.local()
+
+
+def session() -> requests.Session:
+    """One keep-alive session per thread."""
+    if not hasattr(_local, "session"):
+        _local.session = requests.Session()
+    return _local.session
+
+
+def login(url: str, username: str, password: str) -> str:
+    answer = requests.post(f"{url}/api/auth/login",
+                           json={"username": username, "password": password},
+                           timeout=HTTP_TIMEOUT)
+    if answer.status_code != 200:
+        raise SystemExit(f"login as {username} failed: {answer.status_code} {answer.text}")
+    return answer.json()["token"]
+
+
+def phones(n: int) -> list[str]:
+    """N distinct mobile numbers, drawn afresh each run so reruns rarely meet old customers."""
+    return [f"139{tail:08d}" for tail in random.SystemRandom().sample(range(10**8), n)]
+
+
+def post_lead(url: str, token: str, project_id: str, lead: Lead) -> Lead:
+    body = {"name": f"压测客户{lead.index:05d}", "phone": lead.phone, "channel": "website",
+            "project_id": project_id}
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
+    lead.sent_wall, lead.sent = time.time(), time.perf_counter()
+    try:
+        answer = session().post(f"{url}/api/leads", json=body, headers=headers,
+                                timeout=HTTP_TIMEOUT)
+    except requests.RequestException as exc:
+        lead.outcome = f"error:{type(exc).__name__}"
+        return lead
+    lead.answered = time.perf_counter()
+    lead.outcome = classify(answer)
+    if lead.outcome in ("created", "pooled"):
+        lead.customer_id = answer.json()["customer_id"]
+    return lead
+
+
+def classify(answer: requests.Response) -> str:
+    if answer.status_code not in (200, 201):
+        return f"error:{answer.status_code}"
+    status = answer.json().get("status")
+    if answer.status_code == 201 and status == "created":
+        return "created" if answer.json().get("owner_id") else "pooled"
+    if answer.status_code == 200 and status == "duplicate":
+        return "duplicate"
+    return f"error:{answer.status_code}-{status}"
+
+
+def find_task(url: str, token: str, customer_id: str) -> dict | None:
+    """The customer's first task, or None (also when the poll itself failed)."""
+    try:
+        answer = session().get(f"{url}/api/tasks",
+                               params={"customer_id": customer_id, "page_size": 1},
+                               headers={"Authorization": f"Bearer {token}"},
+                               timeout=HTTP_TIMEOUT)
+    except requests.RequestException:
+        return None
+    items = answer.json().get("items") if answer.status_code == 200 else None
+    return items[0] if items else None
+
+
+# ---------------------------------------------------------------- polling
+
+class Poller:
+    """A few threads that take turns over the leads still waiting for their task."""
+
+    def __init__(self, url: str, token: str, threads: int, give_up_after: float):
+        self.url, self.token, self.give_up_after = url, token, give_up_after
+        self.waiting: deque[Lead] = deque()
+        self.busy = 0
+        self.closed = False
+        self.cond = threading.Condition()
+        self.threads = [threading.Thread(target=self._run, daemon=True, name=f"poller-{i}")
+                        for i in range(threads)]
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def add(self, lead: Lead) -> None:
+        with self.cond:
+            self.waiting.append(lead)
+            self.cond.notify()
+
+    def close_and_wait(self) -> None:
+        """No more leads will come: finish the waiting ones, then stop."""
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+        for thread in self.threads:
+            thread.join()
+
+    def _take(self) -> Lead | None:
+        with self.cond:
+            while not self.waiting:
+                if self.closed and self.busy == 0:
+                    return None
+                self.cond.wait()
+            self.busy += 1
+            return self.waiting.popleft()
+
+    def _put_back(self, lead: Lead | None) -> None:
+        with self.cond:
+            self.busy -= 1
+            if lead is not None:
+                self.waiting.append(lead)
+            self.cond.notify_all()
+
+    def _run(self) -> None:
+        while (lead := self._take()) is not None:
+            self._put_back(None if self._poll(lead) else lead)
+
+    def _poll(self, lead: Lead) -> bool:
+        """Poll once, at most every POLL_INTERVAL per lead; True when done with the lead."""
+        due = lead.next_poll - time.perf_counter()
+        if due > 0:
+            time.sleep(due)
+        task = find_task(self.url, self.token, lead.customer_id)
+        now = time.perf_counter()
+        if task is not None:
+            lead.task_seen = now
+            lead.task_created_at = datetime.fromisoformat(task["created_at"]).timestamp()
+            return True
+        lead.next_poll = now + POLL_INTERVAL
+        return now - lead.sent > self.give_up_after
+
+
+# ---------------------------------------------------------------- the run
+
+def run(url: str, token: str, project_id: str, n: int, concurrency: int, pollers: int,
+        timeout: float) -> dict:
+    leads = [Lead(i, phone) for i, phone in enumerate(phones(n))]
+    poller = Poller(url, token, pollers, timeout)
+    poller.start()
+
+    def post_and_hand_over(lead: Lead) -> None:
+        post_lead(url, token, project_id, lead)
+        if lead.outcome == "created":
+            poller.add(lead)
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="poster") as pool:
+        list(pool.map(post_and_hand_over, leads))
+    poller.close_and_wait()
+    return summarize(leads, began, concurrency)
+
+
+def summarize(leads: list[Lead], began: float, concurrency: int) -> dict:
+    outcomes = Counter(lead.outcome for lead in leads)
+    errors = {k.removeprefix("error:"): v for k, v in outcomes.items() if k.startswith("error:")}
+    answered = [lead for lead in leads if not lead.outcome.startswith("error:")]
+    owned = [lead for lead in leads if lead.outcome == "created"]
+    done = [lead for lead in owned if lead.task_seen is not None]
+    posting_s = max((lead.answered for lead in answered), default=began) - began
+    completion_s = max((lead.task_seen for lead in done), default=began) - began
+    created = outcomes["created"] + outcomes["pooled"]
+    return {
+        "n": len(leads), "concurrency": concurrency,
+        "created": created, "pooled": outcomes["pooled"],
+        "duplicates": outcomes["duplicate"],
+        "errors": sum(errors.values()), "error_kinds": errors,
+        "completed": len(done), "timed_out": len(owned) - len(done),
+        "posting_s": round(posting_s, 3), "completion_s": round(completion_s, 3),
+        "accepted_per_s": rate(created, posting_s),
+        "completed_per_s": rate(len(done), completion_s),
+        "accept_latency_ms": percentiles([lead.answered - lead.sent for lead in answered]),
+        "end_to_end_latency_ms": percentiles([lead.task_seen - lead.sent for lead in done]),
+        "server_task_latency_ms": percentiles(
+            [lead.task_created_at - lead.sent_wall for lead in done]),
+    }
+
+
+def rate(count: int, seconds: float) -> float | None:
+    return round(count / seconds, 1) if seconds > 0 else None
+
+
+def percentiles(seconds: list[float]) -> dict:
+    """p50/p95/p99/max in ms by nearest rank; None when there is nothing to measure."""
+    values = sorted(seconds)
+
+    def rank(p: float) -> float | None:
+        if not values:
+            return None
+        return round(values[max(0, math.ceil(p / 100 * len(values)) - 1)] * 1000, 1)
+
+    return {"p50": rank(50), "p95": rank(95), "p99": rank(99), "max": rank(100)}
+
+
+# ---------------------------------------------------------------- a suite of our own
+
+def _admin_engine():
+    return create_engine(f"{PG_SERVER}/postgres", poolclass=NullPool,
+                         isolation_level="AUTOCOMMIT")
+
+
+def create_database(name: str) -> None:
+    engine = _admin_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+
+
+def drop_database(name: str) -> None:
+    engine = _admin_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def create_vhost(name: str) -> None:
+    vhost = quote(name, safe="")
+    requests.put(f"{RABBIT_API}/vhosts/{vhost}", timeout=10).raise_for_status()
+    requests.put(f"{RABBIT_API}/permissions/{vhost}/guest",
+                 json={"configure": ".*", "write": ".*", "read": ".*"},
+                 timeout=10).raise_for_status()
+
+
+def delete_vhost(name: str) -> None:
+    requests.delete(f"{RABBIT_API}/vhosts/{quote(name, safe='')}", timeout=30)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def free_port_base(width: int = 6) -> int:
+    """A base port with `width` free ports above it (one /metrics port per service)."""
+    while True:
+        base = random.randint(20000, 40000)
+        if all(_port_free(base + i) for i in range(width)):
+            return base
+
+
+def suite_env(database: str, vhost: str, port: int) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if not (k.startswith("KEYUAN_") and k.endswith("_DATABASE_URL"))}
+    env.update(KEYUAN_ENV="dev", KEYUAN_DATABASE_URL=f"{PG_SERVER}/{database}",
+               KEYUAN_AMQP_URI=f"{AMQP_SERVER}/{quote(vhost, safe='')}",
+               KEYUAN_GATEWAY_BIND=f"127.0.0.1:{port}",
+               KEYUAN_METRICS_PORT_BASE=str(free_port_base()))
+    return env
+
+
+def wait_healthy(url: str, process: subprocess.Popen, log, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"`keyuan up` exited with {process.returncode}:\n{tail(log)}")
+        try:
+            if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"the suite was not healthy within {timeout:.0f}s:\n{tail(log)}")
+
+
+def tail(log, lines: int = 40) -> str:
+    log.flush()
+    log.seek(0)
+    return "\n".join(log.read().decode(errors="replace").splitlines()[-lines:])
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Ctrl-C for `keyuan up`, which stops its children; kill the lot if it hangs."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)  # its own session: only what we started
+        process.wait()
+
+
+@contextmanager
+def suite(timeout: float = 180.0) -> Iterator[str]:
+    """`keyuan up` on a fresh database and vhost; yields the gateway URL, then removes all."""
+    run_id = uuid.uuid4().hex[:10]
+    database, vhost = f"keyuan_bench_{run_id}", f"keyuan-bench-{run_id}"
+    port = free_port()
+    with ExitStack() as stack:
+        create_database(database)
+        stack.callback(drop_database, database)
+        create_vhost(vhost)
+        stack.callback(delete_vhost, vhost)
+        log = stack.enter_context(tempfile.TemporaryFile())
+        process = subprocess.Popen([sys.executable, "-m", "cli.main", "up"], cwd=REPO,
+                                   env=suite_env(database, vhost, port), stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        stack.callback(stop, process)
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, process, log, timeout)
+        print(f"suite up at {url} (database {database}, vhost {vhost})", file=sys.stderr)
+        yield url
+
+
+# ---------------------------------------------------------------- command line
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.lead_intake",
+                                     description="lead intake throughput and latency")
+    parser.add_argument("--url", default="http://127.0.0.1:8000", help="the gateway")
+    parser.add_argument("-n", type=int, default=500, help="leads to post")
+    parser.add_argument("-c", "--concurrency", type=int, default=16, help="posting threads")
+    parser.add_argument("--pollers", type=int, default=4, help="task-polling threads")
+    parser.add_argument("--project", choices=sorted(PROJECTS), default="hz")
+    parser.add_argument("--username", help="who posts and polls (default mgr.<project>)")
+    parser.add_argument("--password", default=DEMO_PASSWORD)
+    parser.add_argument("--timeout", type=float, default=120.0,
+                        help="seconds to wait for one lead's task before giving up on it")
+    parser.add_argument("--start-suite", action="store_true",
+                        help="run `keyuan up` on a fresh database and vhost (ignores --url)")
+    args = parser.parse_args(argv)
+    if args.n < 1 or args.concurrency < 1 or args.pollers < 1:
+        parser.error("-n, -c and --pollers must be at least 1")
+    args.username = args.username or f"mgr.{args.project}"
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    project_id = str(PROJECTS[args.project][0])
+    with ExitStack() as stack:
+        url = stack.enter_context(suite()) if args.start_suite else args.url.rstrip("/")
+        token = login(url, args.username, args.password)
+        figures = run(url, token, project_id, args.n, args.concurrency, args.pollers,
+                      args.timeout)
+        print(json.dumps(figures, ensure_ascii=False, indent=2), flush=True)
+    return 1 if figures["errors"] or figures["timed_out"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""Has the suite caught up? No event waits in any outbox or in any consumer's queue.
+
+`keyuan up` waits for this before it says it is ready, so the read copies (who is on duty,
+which projects exist) are in place when the first lead arrives."""
+
+from __future__ import annotations
+
+import time
+
+import pika
+import pika.exceptions
+from nameko.events import EventHandler
+from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+from sqlalchemy import text
+
+from kit.db import make_engine
+from kit.runner import service_class
+from kit.settings import SERVICES, Settings
+
+
+def event_queues(service: str) -> list[str]:
+    """The queue names Nameko declares for a service's event handlers (SERVICE_POOL)."""
+    cls = service_class(service)
+    names = []
+    for attr in dir(cls):
+        for ext in getattr(getattr(cls, attr, None), ENTRYPOINT_EXTENSIONS_ATTR, ()) or ():
+            if isinstance(ext, EventHandler):
+                names.append(f"evt-{ext.source_service}-{ext.event_type}--{service}.{attr}")
+    return names
+
+
+def pending_outbox(settings: Settings) -> int:
+    total = 0
+    for service in SERVICES:
+        engine = make_engine(settings.database_url_for(service), pool_size=1)
+        with engine.connect() as conn:
+            total += conn.execute(text(
+                f'SELECT count(*) FROM "{service}".outbox WHERE sent_at IS NULL')).scalar_one()
+        engine.dispose()
+    return total
+
+
+def queued_events(settings: Settings) -> int:
+    connection = pika.BlockingConnection(pika.URLParameters(settings.amqp_uri))
+    total = 0
+    try:
+        for service in SERVICES:
+            for queue in event_queues(service):
+                channel = connection.channel()
+                try:
+                    total += channel.queue_declare(queue, passive=True).method.message_count
+                    channel.close()
+                except pika.exceptions.ChannelClosedByBroker:
+                    total += 1  # not declared yet: its consumer has not started
+    finally:
+        connection.close()
+    return total
+
+
+def wait_settled(settings: Settings, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    calm = 0
+    while time.monotonic() < deadline:
+        calm = calm + 1 if pending_outbox(settings) == 0 and queued_events(settings) == 0 else 0
+        if calm >= 2:
+            return True
+        time.sleep(0.25)
+    return False
