@@ -3,6 +3,7 @@ if they die, stopped cleanly on Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -13,6 +14,16 @@ from dataclasses import dataclass, field
 import requests
 
 from kit.settings import SERVICES
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM if the supervisor dies, even by SIGKILL."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
 
 RESTART_LIMIT = 5          # restarts per process within RESTART_WINDOW
 RESTART_WINDOW = 60.0
@@ -26,7 +37,7 @@ class Child:
     restarts: list[float] = field(default_factory=list)
 
     def start(self, env: dict) -> None:
-        self.process = subprocess.Popen(self.argv, env=env)
+        self.process = subprocess.Popen(self.argv, env=env, preexec_fn=_die_with_parent)
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 import kit  # noqa: F401  (sets PSYCOPG_WAIT_FUNC before psycopg loads)
 
 
-def make_engine(url: str, pool_size: int = 10) -> Engine:
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                         pool_recycle=1800, future=True)
+def make_engine(url: str, pool_size: int = 5, max_overflow: int = 0) -> Engine:
+    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow,
+                         pool_pre_ping=True, pool_recycle=1800)
 
 
 class Database(DependencyProvider):
@@ -23,8 +23,9 @@ class Database(DependencyProvider):
     def setup(self) -> None:
         settings = self.container.config["KEYUAN_SETTINGS"]
         service = self.container.service_name
-        workers = int(self.container.config.get("max_workers", 10))
-        self.engine = make_engine(settings.database_url_for(service), pool_size=workers)
+        self.engine = make_engine(settings.database_url_for(service),
+                                  pool_size=settings.db_pool_size,
+                                  max_overflow=settings.db_max_overflow)
         self.make_session = sessionmaker(self.engine, expire_on_commit=False)
         self.sessions: WeakKeyDictionary = WeakKeyDictionary()
 

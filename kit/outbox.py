@@ -194,7 +194,7 @@ class OutboxRelay(DependencyProvider):
         settings = self.container.config["KEYUAN_SETTINGS"]
         service = self.container.service_name
         table = getattr(self.container.service_cls, "outbox_table", None)
-        engine = make_engine(settings.database_url_for(service), pool_size=2)
+        engine = make_engine(settings.database_url_for(service), pool_size=1)
         self.engine = engine
         self.relay = Relay(service, table, sessionmaker(engine), settings.amqp_uri)
         self.running = True

@@ -9,7 +9,6 @@ import phonenumbers
 
 from contracts.errors import ValidationFailed
 
-
 _DIALABLE = re.compile(r"[\s(]*\+?[0-9][0-9 \-().]*")
 
 

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     metrics_port_base: int = 9101
     metrics_host: str = "127.0.0.1"
     max_workers: int = Field(default=20, gt=0)
+    # Per service process. Workers beyond the pool wait for a connection (eventlet-friendly);
+    # six services at the defaults stay well under PostgreSQL's default 100 connections.
+    db_pool_size: int = Field(default=5, gt=0)
+    db_max_overflow: int = Field(default=5, ge=0)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

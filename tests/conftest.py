@@ -5,12 +5,12 @@ import eventlet
 
 eventlet.monkey_patch()  # before anything imports socket/threading: Nameko runs in-process
 
+import kit  # noqa: E402, F401, I001  (sets PSYCOPG_WAIT_FUNC before psycopg loads)
+
 import os  # noqa: E402
 import subprocess  # noqa: E402
 import uuid  # noqa: E402
 from urllib.parse import quote  # noqa: E402
-
-import kit  # noqa: E402, F401  (PSYCOPG_WAIT_FUNC)
 
 import pytest  # noqa: E402
 import requests  # noqa: E402

@@ -3,6 +3,7 @@ vhost, on free ports, and stop it at the end."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -75,19 +76,26 @@ def suite(infra, tmp_path_factory):
     log = tmp_path_factory.mktemp("suite") / "keyuan-up.log"
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "cli.main", "up"], cwd=ROOT,
-                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+                                   env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while "Ctrl-C stops everything" not in log.read_text(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            _kill_group(process)
             pytest.fail(f"keyuan up did not come up:\n{log.read_text(errors='replace')[-4000:]}")
         time.sleep(0.3)
     running = Suite(process, url, metrics_base, log)
     yield running
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    _kill_group(process)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """Whatever of the suite is still running, stop it (children included)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

@@ -42,7 +42,7 @@ def test_a_token_signed_with_another_key_is_refused(actor):
 
 def test_a_token_whose_claims_were_edited_is_refused(actor):
     token, _ = auth.issue(actor, SECRET, 60)
-    header, payload, signature = token.split(".")
+    header, _payload, signature = token.split(".")
     other, _ = auth.issue(actor.model_copy(update={"role": Role.admin}), SECRET, 60)
     with pytest.raises(Unauthenticated):
         auth.verify(".".join([header, other.split(".")[1], signature]), SECRET)

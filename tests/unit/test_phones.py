@@ -6,7 +6,8 @@ from kit import phones
 
 @pytest.mark.parametrize("raw", [
     "13800138000", "138 0013 8000", "138-0013-8000", "+86 138 0013 8000", "8613800138000",
-    "+8613800138000", "１３８００１３８０００", "＋８６１３８００１３８０００",  # full-width, from an IME
+    "+8613800138000",
+    "１３８００１３８０００", "＋８６１３８００１３８０００",  # full-width, as a Chinese IME types
     "(+86) 138.0013.8000",
 ])
 def test_mobile_numbers_in_every_common_form_normalise_to_one_e164(raw):
