@@ -41,6 +41,7 @@ only when some lead failed (errors) or its task never appeared (timed_out).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -56,7 +57,6 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -64,6 +64,7 @@ from urllib.parse import quote
 
 import requests
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from cli.demo_data import DEMO_PASSWORD, PROJECTS
@@ -329,10 +330,18 @@ def create_database(name: str) -> None:
     engine.dispose()
 
 
-def drop_database(name: str) -> None:
+def drop_database(name: str, tries: int = 10) -> None:
+    """Retried: a busy server may have no connection slot left for a moment."""
     engine = _admin_engine()
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    for attempt in range(1, tries + 1):
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            break
+        except OperationalError:
+            if attempt == tries:
+                raise
+            time.sleep(2.0)
     engine.dispose()
 
 
@@ -411,29 +420,49 @@ def tail(log, lines: int = 40) -> str:
 
 
 def stop(process: subprocess.Popen) -> None:
-    """Ctrl-C for `keyuan up`, which stops its children; kill the lot if it hangs."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(60)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)  # its own session: only what we started
-        process.wait()
+    """Ctrl-C for `keyuan up`, which stops its children; then make sure none outlived it.
+
+    `up` runs in a session of its own, so its process group holds only what we started."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if group_gone(process.pid, within=20.0):
+            return
+        print(f"children of `keyuan up` outlived it: {sig.name} to the group", file=sys.stderr)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
 
 
-@contextmanager
+def group_gone(pgid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+
+
+@contextlib.contextmanager
 def suite(timeout: float = 180.0) -> Iterator[str]:
     """`keyuan up` on a fresh database and vhost; yields the gateway URL, then removes all."""
     run_id = uuid.uuid4().hex[:10]
     database, vhost = f"keyuan_bench_{run_id}", f"keyuan-bench-{run_id}"
     port = free_port()
-    with ExitStack() as stack:
+    with contextlib.ExitStack() as stack:
         create_database(database)
         stack.callback(drop_database, database)
         create_vhost(vhost)
         stack.callback(delete_vhost, vhost)
-        log = stack.enter_context(tempfile.TemporaryFile())
+        log = stack.enter_context(tempfile.NamedTemporaryFile(
+            prefix=f"{database}-", suffix=".log", delete=False))
         env = suite_env(database, vhost, port)
         process = subprocess.Popen([sys.executable, "-m", "cli.main", "up"], cwd=REPO,
                                    env=env, stdout=log,
@@ -442,7 +471,8 @@ def suite(timeout: float = 180.0) -> Iterator[str]:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, process, log, timeout)
         reload_demo_data(env)
-        print(f"suite up at {url} (database {database}, vhost {vhost})", file=sys.stderr)
+        print(f"suite up at {url} (database {database}, vhost {vhost}, log {log.name})",
+              file=sys.stderr)
         yield url
 
 
@@ -472,7 +502,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     project_id = str(PROJECTS[args.project][0])
-    with ExitStack() as stack:
+    with contextlib.ExitStack() as stack:
         url = stack.enter_context(suite()) if args.start_suite else args.url.rstrip("/")
         token = login(url, args.username, args.password)
         warm_up_leads = warm_up(url, token, project_id)

@@ -9,24 +9,11 @@ import time
 
 import pika
 import pika.exceptions
-from nameko.events import EventHandler
-from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from sqlalchemy import text
 
 from kit.db import make_engine
-from kit.runner import service_class
 from kit.settings import SERVICES, Settings
-
-
-def event_queues(service: str) -> list[str]:
-    """The queue names Nameko declares for a service's event handlers (SERVICE_POOL)."""
-    cls = service_class(service)
-    names = []
-    for attr in dir(cls):
-        for ext in getattr(getattr(cls, attr, None), ENTRYPOINT_EXTENSIONS_ATTR, ()) or ():
-            if isinstance(ext, EventHandler):
-                names.append(f"evt-{ext.source_service}-{ext.event_type}--{service}.{attr}")
-    return names
+from kit.topology import event_subscriptions
 
 
 def pending_outbox(settings: Settings) -> int:
@@ -45,7 +32,7 @@ def queued_events(settings: Settings) -> int:
     total = 0
     try:
         for service in SERVICES:
-            for queue in event_queues(service):
+            for _, _, queue in event_subscriptions(service):
                 channel = connection.channel()
                 try:
                     total += channel.queue_declare(queue, passive=True).method.message_count

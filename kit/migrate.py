@@ -24,9 +24,13 @@ def alembic_config(service: str, url: str) -> Config:
 
 
 def upgrade(settings: Settings, services: tuple[str, ...] = SERVICES) -> list[str]:
-    """Apply every service's migrations; running it again changes nothing."""
+    """Apply every service's migrations and declare its event queues; running it again
+    changes nothing."""
+    from kit import topology
+
     for service in services:
         command.upgrade(alembic_config(service, settings.database_url_for(service)), "head")
+    topology.declare(settings.amqp_uri, services)
     return list(services)
 
 

@@ -49,6 +49,12 @@ PENDING = Gauge("keyuan_outbox_pending", "Events waiting in the outbox", ["servi
 
 BATCH = 200
 MAX_BACKOFF = timedelta(seconds=30)
+# `keyuan migrate` declares every subscriber's queue, so an event still unroutable after this
+# many tries (about a minute) has no subscriber at all: it is closed, not retried forever.
+MAX_UNROUTED_ATTEMPTS = 8
+
+
+UNROUTABLE = "unroutable"
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -145,6 +151,11 @@ class Relay:
                                     .values(sent_at=clock.now(), attempts=row.attempts + 1))
                     PUBLISHED.labels(self.service, row.event_type).inc()
                     sent += 1
+                elif outcome.startswith(UNROUTABLE) and row.attempts + 1 >= MAX_UNROUTED_ATTEMPTS:
+                    session.execute(update(self.table).where(self.table.c.id == row.id).values(
+                        attempts=row.attempts + 1, sent_at=clock.now(),
+                        last_error=f"{outcome}; closed after {row.attempts + 1} tries: "
+                                   "no service subscribes to it"))
                 else:
                     session.execute(update(self.table).where(self.table.c.id == row.id).values(
                         attempts=row.attempts + 1, last_error=outcome[:500],
@@ -170,7 +181,7 @@ class Relay:
         if message_id in self._returned:
             self._returned.discard(message_id)
             UNROUTED.labels(self.service).inc()
-            return "unroutable: no queue bound for this event yet"
+            return f"{UNROUTABLE}: no queue bound for this event yet"
         return None
 
     def pending(self) -> int:

@@ -40,6 +40,9 @@ def main(name: str) -> int:
 
     logging.basicConfig(level=logging.INFO,
                         format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s")
+    # Refused requests (KeyuanError: bad input, no access) are logged by Nameko as warnings
+    # with a traceback; they are answered to the caller and counted in metrics instead.
+    logging.getLogger("nameko.containers").setLevel(logging.ERROR)
     log = logging.getLogger("keyuan.runner")
     settings = get_settings()
     cls = service_class(name)

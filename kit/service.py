@@ -5,17 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
+from nameko.rpc import rpc as nameko_rpc
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from contracts.actor import Actor, Role
-from contracts.errors import Forbidden
+from contracts.errors import Forbidden, KeyuanError
 from kit import auth, outbox
 from kit.crypto import Vault
 from kit.db import Database
 from kit.metrics import Metrics
 from kit.outbox import OutboxRelay
+
+
+def rpc(method):
+    """@rpc whose KeyuanError refusals (bad input, no access) are expected outcomes: Nameko
+    logs them as warnings, not as errors with a traceback."""
+    return nameko_rpc(expected_exceptions=KeyuanError)(method)
 
 
 class Keys:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from nameko.rpc import rpc
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
@@ -12,7 +11,7 @@ from contracts.actor import Role
 from contracts.envelope import Envelope
 from contracts.errors import from_pydantic
 from kit.inbox import handles
-from kit.service import KeyuanService
+from kit.service import KeyuanService, rpc
 from services.analytics import domain, store
 
 READERS = (Role.manager, Role.director, Role.admin, Role.integration)

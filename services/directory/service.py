@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from nameko.rpc import rpc
 from pydantic import ValidationError
 
 from contracts import directory as c
 from contracts.errors import NotFound, Unauthenticated, ValidationFailed, from_pydantic
 from kit import auth
-from kit.service import KeyuanService
+from kit.service import KeyuanService, rpc
 from services.directory import commands, domain, store
 
 

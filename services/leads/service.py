@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from nameko.rpc import rpc
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
@@ -12,7 +11,7 @@ from contracts import leads as c
 from contracts.errors import Conflict, Forbidden, ValidationFailed, from_pydantic
 from kit import clock, phones
 from kit.readcopy import KeepsProjectCopy, KeepsUserCopy
-from kit.service import KeyuanService
+from kit.service import KeyuanService, rpc
 from services.leads import domain, store
 
 

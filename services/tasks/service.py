@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from nameko.rpc import rpc
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -17,7 +16,7 @@ from kit import clock
 from kit.inbox import handles
 from kit.readcopy import KeepsUserCopy
 from kit.scope import visibility
-from kit.service import KeyuanService
+from kit.service import KeyuanService, rpc
 from services.tasks import domain, store
 
 
