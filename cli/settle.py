@@ -16,13 +16,22 @@ from kit.settings import SERVICES, Settings
 from kit.topology import event_subscriptions
 
 
+def subscribed_types(producer: str) -> list[str]:
+    return sorted({event_type for service in SERVICES
+                   for source, event_type, _ in event_subscriptions(service)
+                   if source == producer})
+
+
 def pending_outbox(settings: Settings) -> int:
+    """Unsent events some service subscribes to (others are closed by the relay later)."""
     total = 0
     for service in SERVICES:
         engine = make_engine(settings.database_url_for(service), pool_size=1)
         with engine.connect() as conn:
             total += conn.execute(text(
-                f'SELECT count(*) FROM "{service}".outbox WHERE sent_at IS NULL')).scalar_one()
+                f'SELECT count(*) FROM "{service}".outbox '
+                "WHERE sent_at IS NULL AND event_type = ANY(:types)"),
+                {"types": subscribed_types(service)}).scalar_one()
         engine.dispose()
     return total
 

@@ -3,11 +3,12 @@
 from kombu import Connection, Queue
 from sqlalchemy.orm import sessionmaker
 
+from contracts import directory
 from kit import outbox
 from kit.db import make_engine
 from services.leads import store
 from services.leads.service import LeadsService
-from tests.service.conftest import wait_for
+from tests.service.conftest import count, envelope, publish, wait_for
 
 
 def record(infra, event_type: str) -> str:
@@ -53,3 +54,13 @@ def test_a_broker_that_does_not_answer_leaves_the_event_unsent(infra, engine):
     kept = row(engine, event_id)
     assert kept.sent_at is None
     assert kept.attempts == 1 and "publish failed" in kept.last_error
+
+
+def test_an_event_published_before_its_subscriber_ever_started_still_reaches_it(
+        infra, engine, world, start):
+    # `keyuan migrate` (run by the session fixture) declared every subscriber's queue.
+    fact = world.user("early-bird")
+    publish(infra, "directory", envelope("directory", directory.USER_UPSERTED, fact))
+    start(LeadsService)
+    wait_for(lambda: count(engine, "SELECT count(*) FROM leads.users WHERE id = :id",
+                           id=fact["id"]))
