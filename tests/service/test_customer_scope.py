@@ -1,0 +1,102 @@
+"""Scope on every customer and task RPC: a consultant their own, a manager their team's."""
+
+import uuid
+
+import pytest
+from nameko.testing.services import entrypoint_hook
+
+from contracts import customers, directory, leads
+from contracts.actor import Role
+from contracts.errors import Forbidden, NotFound
+from kit import clock
+from kit.crypto import Vault
+from services.customers.service import CustomersService
+from services.tasks.service import TasksService
+from tests.service.conftest import count, envelope
+
+
+def add_users(container, facts):
+    with entrypoint_hook(container, "on_user_upserted") as upsert:
+        for fact in facts:
+            upsert(envelope("directory", directory.USER_UPSERTED, fact))
+
+
+def add_customer(container, settings, world, owner: str, phone: str) -> str:
+    payload = leads.LeadCreated(
+        lead_id=uuid.uuid4(), customer_id=uuid.uuid4(), company_id=world.company,
+        project_id=world.project, channel="walk_in", sub_source=None, name=f"客户{owner}",
+        phone=Vault.from_settings(settings).seal_phone(phone), duplicate=False,
+        owner_id=world.users[owner]["id"], created_at=clock.now())
+    with entrypoint_hook(container, "on_lead_created") as handle:
+        handle(envelope("leads", leads.LEAD_CREATED, payload.model_dump(mode="json")))
+    return str(payload.customer_id)
+
+
+@pytest.fixture
+def team(start, world, infra):
+    facts = [world.user("a"), world.user("b"), world.user("mgr", Role.manager),
+             world.user("c", team=world.other_team),
+             world.user("mgr2", Role.manager, team=world.other_team),
+             world.user("boss", Role.director)]
+    container = start(CustomersService)
+    add_users(container, facts)
+    ids = {who: add_customer(container, infra, world, who, phone) for who, phone in
+           (("a", "+8613811110001"), ("b", "+8613811110002"), ("c", "+8613811110003"))}
+    return container, ids
+
+
+def listed(container, token) -> set[str]:
+    with entrypoint_hook(container, "list") as list_customers:
+        return {c["id"] for c in list_customers(token, {"page_size": 200})["items"]}
+
+
+def test_each_role_lists_exactly_its_scope(team, world):
+    container, ids = team
+    assert listed(container, world.token("a")) == {ids["a"]}
+    assert listed(container, world.token("mgr")) == {ids["a"], ids["b"]}
+    assert listed(container, world.token("mgr2")) == {ids["c"]}
+    assert listed(container, world.token("boss")) == set(ids.values())
+
+
+def test_a_consultant_cannot_open_a_colleagues_customer(team, world):
+    container, ids = team
+    with entrypoint_hook(container, "get") as get:
+        assert get(world.token("a"), ids["a"])["phone"] == "13811110001"
+        for other in (ids["b"], ids["c"], str(uuid.uuid4())):
+            with pytest.raises(NotFound):
+                get(world.token("a"), other)
+        with pytest.raises(NotFound):
+            get(world.token("mgr"), ids["c"])
+        assert get(world.token("mgr"), ids["b"])["phone"] == "138****0002"
+
+
+def test_revealing_a_phone_needs_the_scope_and_is_audited(team, world, engine):
+    container, ids = team
+    with entrypoint_hook(container, "reveal_phone") as reveal:
+        with pytest.raises(Forbidden):
+            reveal(world.token("mgr"), ids["b"], "回访")
+        shown = reveal(world.token("boss", scopes=("pii:reveal",)), ids["b"], "投诉核实")
+    assert shown["phone"] == "13811110002"
+    assert count(engine, "SELECT count(*) FROM customers.pii_audit WHERE customer_id = :c "
+                 "AND actor_id = :a AND reason = '投诉核实'", c=ids["b"],
+                 a=world.users["boss"]["id"]) == 1
+
+
+def test_tasks_follow_the_same_scope(start, world, infra):
+    container = start(TasksService)
+    add_users(container, [world.user("a"), world.user("b"), world.user("mgr", Role.manager)])
+    for owner in ("a", "b"):
+        fact = customers.CustomerCreated(
+            customer_id=uuid.uuid4(), company_id=world.company, project_id=world.project,
+            owner_id=world.users[owner]["id"], lead_id=uuid.uuid4(), channel="douyin",
+            stage="new", created_at=clock.now())
+        with entrypoint_hook(container, "on_customer_created") as handle:
+            handle(envelope("customers", customers.CUSTOMER_CREATED,
+                            fact.model_dump(mode="json")))
+    with entrypoint_hook(container, "list") as list_tasks:
+        mine = list_tasks(world.token("a"))["items"]
+        teams = list_tasks(world.token("mgr"))["items"]
+    assert [t["owner_id"] for t in mine] == [world.users["a"]["id"]]
+    assert len(teams) == 2
+    with entrypoint_hook(container, "complete") as complete, pytest.raises(NotFound):
+        complete(world.token("b"), mine[0]["id"], {})
