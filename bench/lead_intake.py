@@ -234,15 +234,16 @@ def warm_up(url: str, token: str, project_id: str, timeout: float = 60.0) -> int
     and tasks services' read copies by events, so right after start a lead may go to the
     pool (no consultant known yet) or its task may be invisible to the manager."""
     deadline = time.monotonic() + timeout
-    tries = 0
+    tries, last = 0, "none"
     while time.monotonic() < deadline:
         tries += 1
         lead = post_lead(url, token, project_id, Lead(-tries, phones(1)[0]))
         if lead.outcome == "created" and wait_for_task(url, token, lead, deadline):
             return tries
+        last = lead.outcome
         time.sleep(1.0)
     raise SystemExit(f"warm-up: after {tries} leads in {timeout:.0f}s none was assigned with "
-                     f"a task visible to the poster (last: {lead.outcome}); are the project's "
+                     f"a task visible to the poster (last: {last}); are the project's "
                      "consultants on duty, and have the services' read copies of the "
                      "directory been filled?")
 
@@ -404,15 +405,6 @@ def wait_healthy(url: str, process: subprocess.Popen, log, timeout: float) -> No
     raise SystemExit(f"the suite was not healthy within {timeout:.0f}s:\n{tail(log)}")
 
 
-def reload_demo_data(env: dict) -> None:
-    """Load the demo data again now that every service listens: `keyuan up` loads it before
-    the services start, and a user.upserted event published while some but not all of
-    its consumers' queues are bound reaches only those (see the report in bench/README.md).
-    Loading again bumps each revision, so every read copy gets the users."""
-    subprocess.run([sys.executable, "-m", "cli.main", "demo-data"], cwd=REPO, env=env,
-                   check=True, capture_output=True, timeout=120)
-
-
 def tail(log, lines: int = 40) -> str:
     log.flush()
     log.seek(0)
@@ -463,14 +455,12 @@ def suite(timeout: float = 180.0) -> Iterator[str]:
         stack.callback(delete_vhost, vhost)
         log = stack.enter_context(tempfile.NamedTemporaryFile(
             prefix=f"{database}-", suffix=".log", delete=False))
-        env = suite_env(database, vhost, port)
         process = subprocess.Popen([sys.executable, "-m", "cli.main", "up"], cwd=REPO,
-                                   env=env, stdout=log,
+                                   env=suite_env(database, vhost, port), stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         stack.callback(stop, process)
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, process, log, timeout)
-        reload_demo_data(env)
         print(f"suite up at {url} (database {database}, vhost {vhost}, log {log.name})",
               file=sys.stderr)
         yield url

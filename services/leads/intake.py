@@ -1,0 +1,110 @@
+"""Accepting a lead: the one path for manual entry, client apps, webhooks and imports.
+
+Normalise and check, replay a retried request, dedupe by the phone's blind index, assign,
+store the lead, record lead.created / lead.assigned in the outbox, commit."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from contracts import leads as c
+from contracts.actor import Actor
+from contracts.errors import Conflict, Forbidden, ValidationFailed
+from kit import clock, outbox, phones
+from kit.crypto import Vault
+from services.leads import domain, store
+
+
+def _emit(session: Session, event_type: str, payload) -> None:
+    outbox.record(session, store.Outbox, c.SERVICE, event_type, payload)
+
+
+def submit(session: Session, vault: Vault, actor: Actor, new: c.NewLead,
+           idempotency_key: str | None = None) -> dict:
+    """Accept one lead and commit; a retry with the same key answers what the first got."""
+    if idempotency_key is not None and not (0 < len(str(idempotency_key)) <= 200):
+        raise ValidationFailed("must be 1 to 200 characters", "Idempotency-Key")
+    e164 = phones.normalise(new.phone)
+    project = store.project(session, new.project_id)
+    if project is None or project.company_id != actor.company_id:
+        raise ValidationFailed("unknown project", "project_id")
+    if not domain.may_enter_for(actor, new.project_id):
+        raise Forbidden("you may not enter leads for this project", "project_id")
+
+    fingerprint = domain.request_hash({**new.model_dump(mode="json"), "phone": e164})
+    if idempotency_key:
+        replay = _replay(session, actor.company_id, idempotency_key, fingerprint)
+        if replay is not None:
+            return replay
+    try:
+        accepted = _accept(session, vault, actor, new, e164)
+        if idempotency_key:
+            session.add(store.IdempotencyKey(
+                company_id=actor.company_id, key=idempotency_key,
+                request_hash=fingerprint, response=accepted, created_at=clock.now()))
+        session.commit()
+    except IntegrityError:
+        # The same Idempotency-Key raced us and won: answer what it answered.
+        session.rollback()
+        replay = idempotency_key and _replay(session, actor.company_id, idempotency_key,
+                                             fingerprint)
+        if not replay:
+            raise
+        return replay
+    return accepted
+
+
+def _replay(session: Session, company_id, key: str, fingerprint: str) -> dict | None:
+    seen = session.get(store.IdempotencyKey, (company_id, key))
+    if seen is None:
+        return None
+    if seen.request_hash != fingerprint:
+        raise Conflict("this Idempotency-Key was used for a different lead",
+                       "Idempotency-Key")
+    return seen.response
+
+
+def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: str) -> dict:
+    sealed = vault.seal_phone(e164)
+    lead_id = uuid.uuid4()
+    key = store.claim_customer_key(session, actor.company_id, sealed.index, uuid.uuid4(),
+                                   lead_id)
+    duplicate = key is None
+    if duplicate:
+        key = store.existing_customer_key(session, actor.company_id, sealed.index)
+        assignment = domain.Assignment(key.owner_id, "existing",
+                                       "phone already known: linked to existing customer")
+    else:
+        rotation = store.lock_rotation(session, new.project_id)
+        assignment = domain.choose_owner(
+            actor, new.project_id, store.assignable_consultants(session, new.project_id),
+            rotation.last_user_id)
+        if assignment.strategy == "round_robin":
+            rotation.last_user_id = assignment.owner_id
+        key.owner_id = assignment.owner_id
+    now = clock.now()
+    session.add(store.Lead(
+        id=lead_id, company_id=actor.company_id, project_id=new.project_id,
+        customer_id=key.customer_id, channel=new.channel.value, sub_source=new.sub_source,
+        name=new.name, phone_enc=sealed.enc, phone_index=sealed.index, note=new.note,
+        status="duplicate" if duplicate else "created", owner_id=assignment.owner_id,
+        assignment_strategy=assignment.strategy, assignment_reason=assignment.reason,
+        created_by=actor.user_id, created_at=now))
+    session.flush()
+    _emit(session, c.LEAD_CREATED, c.LeadCreated(
+        lead_id=lead_id, customer_id=key.customer_id, company_id=actor.company_id,
+        project_id=new.project_id, channel=new.channel, sub_source=new.sub_source,
+        name=new.name, phone=sealed, duplicate=duplicate, owner_id=assignment.owner_id,
+        created_at=now))
+    if not duplicate:
+        _emit(session, c.LEAD_ASSIGNED, c.LeadAssigned(
+            lead_id=lead_id, customer_id=key.customer_id, company_id=actor.company_id,
+            project_id=new.project_id, owner_id=assignment.owner_id,
+            strategy=assignment.strategy, reason=assignment.reason))
+    return c.LeadAccepted(
+        lead_id=lead_id, customer_id=key.customer_id,
+        status="duplicate" if duplicate else "created", owner_id=assignment.owner_id,
+        assignment_reason=assignment.reason).model_dump(mode="json")
