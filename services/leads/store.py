@@ -6,7 +6,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData, String, Text, UniqueConstraint, select
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -33,13 +46,27 @@ class CustomerKey(Base):
     """One row per person per company: the phone's blind index names the customer."""
 
     __tablename__ = "customer_keys"
-    __table_args__ = (UniqueConstraint("company_id", "phone_index"),)
+    __table_args__ = (
+        UniqueConstraint("company_id", "phone_index"),
+        Index("ix_customer_keys_owner", "owner_id"),
+        Index("ix_customer_keys_pool", "project_id", "released_at",
+              postgresql_where=text("owner_id IS NULL")),
+    )
     customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     phone_index: Mapped[str] = mapped_column(String(64))
     first_lead_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     owner_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The home project, and what the pool shows without opening the customer.
+    project_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    name: Mapped[str | None] = mapped_column(String(50))
+    phone_masked: Mapped[str | None] = mapped_column(String(32))
+    grade: Mapped[str | None] = mapped_column(String(2))
+    owner_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    previous_owner_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    release_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Lead(Base):
@@ -58,8 +85,169 @@ class Lead(Base):
     owner_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     assignment_strategy: Mapped[str] = mapped_column(String(30))
     assignment_reason: Mapped[str] = mapped_column(Text)
+    # The demand portrait as the channel gave it, and how the lead arrived.
+    city: Mapped[str | None] = mapped_column(String(50))
+    district: Mapped[str | None] = mapped_column(String(50))
+    budget_min: Mapped[int | None] = mapped_column(BigInteger)
+    budget_max: Mapped[int | None] = mapped_column(BigInteger)
+    layout: Mapped[str | None] = mapped_column(String(20))
+    area_min: Mapped[int | None] = mapped_column(Integer)
+    area_max: Mapped[int | None] = mapped_column(Integer)
+    purpose: Mapped[str | None] = mapped_column(String(20))
+    referrer_customer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    agent_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    grade: Mapped[str | None] = mapped_column(String(2))
+    grade_reason: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20), server_default="manual")
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    import_job_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
     created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProjectSettings(Base):
+    """Per-project lead rules (contracts.leads.ProjectLeadSettings as JSON)."""
+
+    __tablename__ = "project_settings"
+    project_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    settings: Mapped[dict] = mapped_column(JSONB)
+    revision: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+
+
+class PoolAction(Base):
+    """Every claim, release, assignment from and recycling into the pool."""
+
+    __tablename__ = "pool_actions"
+    __table_args__ = (Index("ix_pool_actions_actor_day", "actor_id", "action", "at"),)
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    project_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    previous_owner_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Registration(Base):
+    """A channel agent's claim on a customer (报备), protected for a period."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (Index("ix_registrations_phone", "company_id", "phone_index"),)
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    project_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    phone_index: Mapped[str] = mapped_column(String(64))
+    phone_enc: Mapped[str] = mapped_column(Text)
+    phone_masked: Mapped[str] = mapped_column(String(32))
+    customer_name: Mapped[str] = mapped_column(String(50))
+    agent_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    agency: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    visit_protect_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deal_protect_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    visited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Ruling(Base):
+    """判客: who a customer is attributed to, by which rule, and why."""
+
+    __tablename__ = "rulings"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    registration_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    outcome: Mapped[str] = mapped_column(String(30))
+    attributed_to: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    rule: Mapped[str] = mapped_column(String(50))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Channel(Base):
+    """An external platform account that may post signed webhooks (its id is the key id)."""
+
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("company_id", "code"),)
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    code: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(100))
+    secret_enc: Mapped[str] = mapped_column(Text)
+    default_project_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    mapping: Mapped[dict] = mapped_column(JSONB)
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ImportJob(Base):
+    __tablename__ = "import_jobs"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    project_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    status: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(200))
+    mapping: Mapped[dict] = mapped_column(JSONB)
+    total: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    created: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    merged: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    rejected: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ImportRow(Base):
+    """One line of an import's report: what happened to row N and why."""
+
+    __tablename__ = "import_rows"
+    job_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    row_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    field: Mapped[str | None] = mapped_column(String(50))
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+
+
+class Offer(Base):
+    """Grab mode (抢单): a lead offered to a group; the first claim wins."""
+
+    __tablename__ = "offers"
+    __table_args__ = (Index("ix_offers_open_expiry", "expires_at",
+                            postgresql_where=text("status = 'open'")),)
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    project_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    lead_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    candidate_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID(as_uuid=True)))
+    status: Mapped[str] = mapped_column(String(20))
+    offered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReceptionSlot(Base):
+    """Sales-office walk-in rotation (轮岗接待): who receives the next visitor."""
+
+    __tablename__ = "reception_queue"
+    project_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    paused: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    last_served_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Rotation(Base):
