@@ -23,8 +23,10 @@ def _emit(session: Session, event_type: str, payload) -> None:
 
 
 def submit(session: Session, vault: Vault, actor: Actor, new: c.NewLead,
-           idempotency_key: str | None = None) -> dict:
-    """Accept one lead and commit; a retry with the same key answers what the first got."""
+           idempotency_key: str | None = None, *, source: str = "manual",
+           external_id: str | None = None) -> dict:
+    """Accept one lead and commit; a retry with the same key answers what the first got.
+    `source` is manual, webhook or import; `external_id` the channel's own lead id."""
     if idempotency_key is not None and not (0 < len(str(idempotency_key)) <= 200):
         raise ValidationFailed("must be 1 to 200 characters", "Idempotency-Key")
     e164 = phones.normalise(new.phone)
@@ -40,7 +42,7 @@ def submit(session: Session, vault: Vault, actor: Actor, new: c.NewLead,
         if replay is not None:
             return replay
     try:
-        accepted = _accept(session, vault, actor, new, e164)
+        accepted = _accept(session, vault, actor, new, e164, source, external_id)
         if idempotency_key:
             session.add(store.IdempotencyKey(
                 company_id=actor.company_id, key=idempotency_key,
@@ -67,11 +69,17 @@ def _replay(session: Session, company_id, key: str, fingerprint: str) -> dict | 
     return seen.response
 
 
-def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: str) -> dict:
+PORTRAIT_COLUMNS = ("city", "district", "budget_min", "budget_max", "layout", "area_min",
+                    "area_max", "purpose", "referrer_customer_id", "agent_id")
+
+
+def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: str,
+            source: str, external_id: str | None) -> dict:
     sealed = vault.seal_phone(e164)
     lead_id = uuid.uuid4()
     key = store.claim_customer_key(session, actor.company_id, sealed.index, uuid.uuid4(),
-                                   lead_id)
+                                   lead_id, project_id=new.project_id, name=new.name,
+                                   phone_masked=sealed.masked)
     duplicate = key is None
     if duplicate:
         key = store.existing_customer_key(session, actor.company_id, sealed.index)
@@ -85,6 +93,7 @@ def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: 
         if assignment.strategy == "round_robin":
             rotation.last_user_id = assignment.owner_id
         key.owner_id = assignment.owner_id
+        key.owner_since = clock.now() if assignment.owner_id else None
     now = clock.now()
     session.add(store.Lead(
         id=lead_id, company_id=actor.company_id, project_id=new.project_id,
@@ -92,13 +101,14 @@ def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: 
         name=new.name, phone_enc=sealed.enc, phone_index=sealed.index, note=new.note,
         status="duplicate" if duplicate else "created", owner_id=assignment.owner_id,
         assignment_strategy=assignment.strategy, assignment_reason=assignment.reason,
-        created_by=actor.user_id, created_at=now))
+        created_by=actor.user_id, created_at=now, source=source, external_id=external_id,
+        **new.model_dump(include=set(PORTRAIT_COLUMNS))))
     session.flush()
     _emit(session, c.LEAD_CREATED, c.LeadCreated(
         lead_id=lead_id, customer_id=key.customer_id, company_id=actor.company_id,
         project_id=new.project_id, channel=new.channel, sub_source=new.sub_source,
         name=new.name, phone=sealed, duplicate=duplicate, owner_id=assignment.owner_id,
-        created_at=now))
+        created_at=now, source=source))
     if not duplicate:
         _emit(session, c.LEAD_ASSIGNED, c.LeadAssigned(
             lead_id=lead_id, customer_id=key.customer_id, company_id=actor.company_id,

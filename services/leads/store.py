@@ -268,7 +268,9 @@ class IdempotencyKey(Base):
 
 
 def claim_customer_key(session: Session, company_id: uuid.UUID, phone_index: str,
-                       customer_id: uuid.UUID, lead_id: uuid.UUID) -> CustomerKey | None:
+                       customer_id: uuid.UUID, lead_id: uuid.UUID, *,
+                       project_id: uuid.UUID | None = None, name: str | None = None,
+                       phone_masked: str | None = None) -> CustomerKey | None:
     """Insert the key if the phone is new to the company; None when it already existed.
 
     A concurrent insert of the same phone waits on the unique index and then sees the
@@ -276,7 +278,8 @@ def claim_customer_key(session: Session, company_id: uuid.UUID, phone_index: str
     row = session.execute(
         insert(CustomerKey).values(customer_id=customer_id, company_id=company_id,
                                    phone_index=phone_index, first_lead_id=lead_id,
-                                   created_at=clock.now())
+                                   created_at=clock.now(), project_id=project_id, name=name,
+                                   phone_masked=phone_masked)
         .on_conflict_do_nothing(index_elements=["company_id", "phone_index"])
         .returning(CustomerKey.customer_id)
     ).first()
