@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from contracts.common import EncryptedPhone, Model, Name, Note
 
@@ -84,6 +84,73 @@ class NewLead(Model):
         return value
 
 
+GRADABLE_FIELDS = ("budget_min", "budget_max", "area_min", "area_max", "purpose", "layout",
+                   "district", "city", "channel")
+
+
+class GradeCondition(Model):
+    """One test over a lead field: gte/lte on numbers, eq/in on values, present."""
+
+    field: Literal[GRADABLE_FIELDS]  # type: ignore[valid-type]
+    op: Literal["gte", "lte", "eq", "in", "present"]
+    value: int | str | list[str] | None = None
+
+    @model_validator(mode="after")
+    def _value_fits_op(self):
+        if self.op in ("gte", "lte") and not isinstance(self.value, int):
+            raise ValueError(f"{self.op} needs a number")
+        if self.op == "in" and not isinstance(self.value, list):
+            raise ValueError("in needs a list")
+        if self.op == "eq" and self.value is None:
+            raise ValueError("eq needs a value")
+        return self
+
+
+class GradeRule(Model):
+    grade: Annotated[str, StringConstraints(pattern=r"^[A-D]$")]
+    when: list[GradeCondition] = Field(min_length=1)
+    label: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
+class AssignmentSettings(Model):
+    strategy: Literal["round_robin", "region", "load"] = "round_robin"
+    regions: dict[str, list[UUID]] = Field(default_factory=dict)   # district → consultants
+    load_cap: Annotated[int, Field(ge=1, le=100_000)] | None = None
+
+
+class ProtectionSettings(Model):
+    visit_days: Annotated[int, Field(ge=1, le=90)] = 7
+    deal_days: Annotated[int, Field(ge=1, le=365)] = 30
+
+
+class PoolSettings(Model):
+    daily_claim_cap: Annotated[int, Field(ge=0, le=1000)] = 5
+    cooling_days: Annotated[int, Field(ge=0, le=365)] = 7
+
+
+def default_grading() -> list[GradeRule]:
+    return [
+        GradeRule(grade="A", label="预算达标且自住/改善/学区", when=[
+            GradeCondition(field="budget_min", op="gte", value=3_000_000),
+            GradeCondition(field="purpose", op="in",
+                           value=["self_use", "upgrade", "school_district"])]),
+        GradeRule(grade="B", label="有预算", when=[
+            GradeCondition(field="budget_min", op="present")]),
+    ]
+
+
+class ProjectLeadSettings(Model):
+    """Per-project lead rules, editable by the project's director or an admin."""
+
+    required_fields: list[Literal[PORTRAIT_FIELDS]] = Field(  # type: ignore[valid-type]
+        default_factory=list)
+    grading: list[GradeRule] = Field(default_factory=default_grading)
+    default_grade: Annotated[str, StringConstraints(pattern=r"^[A-D]$")] = "C"
+    assignment: AssignmentSettings = Field(default_factory=AssignmentSettings)
+    protection: ProtectionSettings = Field(default_factory=ProtectionSettings)
+    pool: PoolSettings = Field(default_factory=PoolSettings)
+
+
 class LeadAccepted(BaseModel):
     """What POST /api/leads answers."""
 
@@ -92,6 +159,7 @@ class LeadAccepted(BaseModel):
     status: Literal["created", "duplicate"]
     owner_id: UUID | None
     assignment_reason: str
+    grade: str | None = None
 
 
 class LeadCreated(BaseModel):

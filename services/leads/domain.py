@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from contracts.actor import Actor, Role
+from contracts.leads import AssignmentSettings, GradeCondition, NewLead, ProjectLeadSettings
 
 MAY_ENTER_LEADS = (Role.consultant, Role.manager, Role.director, Role.admin, Role.integration,
                    Role.channel_agent)
@@ -32,17 +33,74 @@ def next_in_rotation(candidates: list[UUID], last: UUID | None) -> UUID | None:
     return next((c for c in ordered if c > last), ordered[0])
 
 
-def choose_owner(actor: Actor, project_id: UUID, candidates: list[UUID],
-                 last: UUID | None) -> Assignment:
-    """A consultant entering their own lead keeps it; otherwise the project's rotation.
-    Nobody on duty: the customer waits in the project's pool."""
+def choose_owner(actor: Actor, project_id: UUID, candidates: list[UUID], last: UUID | None,
+                 rules: AssignmentSettings | None = None, district: str | None = None,
+                 loads: dict[UUID, int] | None = None) -> Assignment:
+    """Who gets a new customer, and why (the reason is stored with the lead).
+
+    A consultant entering their own lead keeps it. Otherwise the project's strategy among
+    its on-duty consultants: round-robin; by region (the district's consultants first); or
+    by load (fewest open customers, under a cap). Nobody eligible: the project's pool."""
     if actor.role == Role.consultant and project_id in actor.project_ids:
         return Assignment(actor.user_id, "self", f"entered by consultant {actor.name or ''}")
-    owner = next_in_rotation(candidates, last)
-    if owner is None:
+    rules = rules or AssignmentSettings()
+    if not candidates:
         return Assignment(None, "pool", "no consultant of the project is on duty; sent to pool")
-    return Assignment(owner, "round_robin",
+    if rules.strategy == "region" and district:
+        local = [c for c in candidates if c in set(rules.regions.get(district, ()))]
+        if local:
+            return Assignment(next_in_rotation(local, last), "region",
+                              f"district {district}: round-robin among {len(local)} "
+                              "on-duty consultants of the district")
+        owner = next_in_rotation(candidates, last)
+        return Assignment(owner, "region", f"no on-duty consultant for district {district}; "
+                          f"round-robin among all {len(candidates)}")
+    if rules.strategy == "load":
+        loads = loads or {}
+        cap = rules.load_cap
+        eligible = [c for c in candidates if cap is None or loads.get(c, 0) < cap]
+        if not eligible:
+            return Assignment(None, "pool", f"every on-duty consultant holds {cap} or more "
+                              "open customers; sent to pool")
+        lightest = min(loads.get(c, 0) for c in eligible)
+        tied = [c for c in eligible if loads.get(c, 0) == lightest]
+        cap_note = f", cap {cap}" if cap is not None else ""
+        return Assignment(next_in_rotation(tied, last), "load",
+                          f"lightest load: {lightest} open customers{cap_note}")
+    return Assignment(next_in_rotation(candidates, last), "round_robin",
                       f"round-robin among {len(candidates)} on-duty consultants")
+
+
+def missing_required(lead: NewLead, settings: ProjectLeadSettings) -> str | None:
+    """The first field the project requires that the lead lacks."""
+    return next((f for f in settings.required_fields if getattr(lead, f) in (None, "")), None)
+
+
+def _holds(condition: GradeCondition, value) -> bool:
+    match condition.op:
+        case "present":
+            return value not in (None, "")
+        case "gte":
+            return value is not None and value >= condition.value
+        case "lte":
+            return value is not None and value <= condition.value
+        case "eq":
+            return value is not None and str(value) == str(condition.value)
+        case "in":
+            return value is not None and str(value) in condition.value
+    return False
+
+
+def grade(lead: NewLead, settings: ProjectLeadSettings) -> tuple[str, str]:
+    """The first rule whose every condition holds gives the grade; else the default."""
+    for number, rule in enumerate(settings.grading, start=1):
+        if all(_holds(cond, _value(getattr(lead, cond.field))) for cond in rule.when):
+            return rule.grade, f"rule {number}: {rule.label or rule.grade}"
+    return settings.default_grade, "no rule matched: default grade"
+
+
+def _value(value):
+    return value.value if hasattr(value, "value") else value
 
 
 def may_enter_for(actor: Actor, project_id: UUID) -> bool:

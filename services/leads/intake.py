@@ -35,6 +35,10 @@ def submit(session: Session, vault: Vault, actor: Actor, new: c.NewLead,
         raise ValidationFailed("unknown project", "project_id")
     if not domain.may_enter_for(actor, new.project_id):
         raise Forbidden("you may not enter leads for this project", "project_id")
+    rules = store.project_settings(session, new.project_id)
+    missing = domain.missing_required(new, rules)
+    if missing:
+        raise ValidationFailed(f"{missing} is required for this project", missing)
 
     fingerprint = domain.request_hash({**new.model_dump(mode="json"), "phone": e164})
     if idempotency_key:
@@ -42,7 +46,7 @@ def submit(session: Session, vault: Vault, actor: Actor, new: c.NewLead,
         if replay is not None:
             return replay
     try:
-        accepted = _accept(session, vault, actor, new, e164, source, external_id)
+        accepted = _accept(session, vault, actor, new, e164, source, external_id, rules)
         if idempotency_key:
             session.add(store.IdempotencyKey(
                 company_id=actor.company_id, key=idempotency_key,
@@ -74,9 +78,10 @@ PORTRAIT_COLUMNS = ("city", "district", "budget_min", "budget_max", "layout", "a
 
 
 def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: str,
-            source: str, external_id: str | None) -> dict:
+            source: str, external_id: str | None, rules: c.ProjectLeadSettings) -> dict:
     sealed = vault.seal_phone(e164)
     lead_id = uuid.uuid4()
+    grade, grade_reason = domain.grade(new, rules)
     key = store.claim_customer_key(session, actor.company_id, sealed.index, uuid.uuid4(),
                                    lead_id, project_id=new.project_id, name=new.name,
                                    phone_masked=sealed.masked)
@@ -87,13 +92,17 @@ def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: 
                                        "phone already known: linked to existing customer")
     else:
         rotation = store.lock_rotation(session, new.project_id)
-        assignment = domain.choose_owner(
-            actor, new.project_id, store.assignable_consultants(session, new.project_id),
-            rotation.last_user_id)
-        if assignment.strategy == "round_robin":
+        candidates = store.assignable_consultants(session, new.project_id)
+        loads = (store.open_customer_counts(session, candidates)
+                 if rules.assignment.strategy == "load" else None)
+        assignment = domain.choose_owner(actor, new.project_id, candidates,
+                                         rotation.last_user_id, rules.assignment,
+                                         new.district, loads)
+        if assignment.strategy in ("round_robin", "region", "load"):
             rotation.last_user_id = assignment.owner_id
         key.owner_id = assignment.owner_id
         key.owner_since = clock.now() if assignment.owner_id else None
+        key.grade = grade
     now = clock.now()
     session.add(store.Lead(
         id=lead_id, company_id=actor.company_id, project_id=new.project_id,
@@ -102,13 +111,14 @@ def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: 
         status="duplicate" if duplicate else "created", owner_id=assignment.owner_id,
         assignment_strategy=assignment.strategy, assignment_reason=assignment.reason,
         created_by=actor.user_id, created_at=now, source=source, external_id=external_id,
+        grade=grade, grade_reason=grade_reason,
         **new.model_dump(include=set(PORTRAIT_COLUMNS))))
     session.flush()
     _emit(session, c.LEAD_CREATED, c.LeadCreated(
         lead_id=lead_id, customer_id=key.customer_id, company_id=actor.company_id,
         project_id=new.project_id, channel=new.channel, sub_source=new.sub_source,
         name=new.name, phone=sealed, duplicate=duplicate, owner_id=assignment.owner_id,
-        created_at=now, source=source))
+        created_at=now, source=source, grade=grade))
     if not duplicate:
         _emit(session, c.LEAD_ASSIGNED, c.LeadAssigned(
             lead_id=lead_id, customer_id=key.customer_id, company_id=actor.company_id,
@@ -117,4 +127,4 @@ def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: 
     return c.LeadAccepted(
         lead_id=lead_id, customer_id=key.customer_id,
         status="duplicate" if duplicate else "created", owner_id=assignment.owner_id,
-        assignment_reason=assignment.reason).model_dump(mode="json")
+        assignment_reason=assignment.reason, grade=grade).model_dump(mode="json")

@@ -308,3 +308,20 @@ def lock_rotation(session: Session, project_id: uuid.UUID) -> Rotation:
     session.execute(insert(Rotation).values(project_id=project_id, last_user_id=None)
                     .on_conflict_do_nothing())
     return session.get(Rotation, project_id, with_for_update=True, populate_existing=True)
+
+
+def project_settings(session: Session, project_id: uuid.UUID):
+    """The project's lead rules, or the defaults when nobody configured them yet."""
+    from contracts.leads import ProjectLeadSettings
+
+    row = session.get(ProjectSettings, project_id)
+    return ProjectLeadSettings.model_validate(row.settings) if row else ProjectLeadSettings()
+
+
+def open_customer_counts(session: Session, owners: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    from sqlalchemy import func
+
+    rows = session.execute(select(CustomerKey.owner_id, func.count())
+                           .where(CustomerKey.owner_id.in_(owners))
+                           .group_by(CustomerKey.owner_id))
+    return {owner: count for owner, count in rows}

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from kombu import Connection, Producer
+from nameko.testing.services import entrypoint_hook
 from sqlalchemy import text
 
 from contracts import directory
@@ -93,3 +94,28 @@ def wait_for(check: Callable[[], object], timeout: float = 10.0, every: float = 
 def count(engine, sql: str, **params) -> int:
     with engine.connect() as conn:
         return conn.execute(text(sql), params).scalar_one()
+
+
+@pytest.fixture
+def leads(start, world):
+    from services.leads.service import LeadsService
+
+    container = start(LeadsService)
+    with entrypoint_hook(container, "on_project_upserted") as project:
+        project(envelope("directory", directory.PROJECT_UPSERTED, world.project_fact()))
+    return container
+
+
+def add_users(container, *facts):
+    with entrypoint_hook(container, "on_user_upserted") as upsert:
+        for fact in facts:
+            upsert(envelope("directory", directory.USER_UPSERTED, fact))
+
+
+def new_lead(world, phone="13800138000", **extra):
+    return {"name": "张三", "phone": phone, "channel": "douyin",
+            "project_id": str(world.project), **extra}
+
+
+def unique_phone() -> str:
+    return f"139{uuid.uuid4().int % 10**8:08d}"

@@ -6,35 +6,10 @@ import eventlet
 import pytest
 from nameko.testing.services import entrypoint_hook
 
-from contracts import directory
 from contracts.actor import Role
 from contracts.errors import Conflict, Forbidden, Unauthenticated, ValidationFailed
 from kit.rpc_client import RpcClient
-from services.leads.service import LeadsService
-from tests.service.conftest import count, envelope
-
-
-@pytest.fixture
-def leads(start, world):
-    container = start(LeadsService)
-    with entrypoint_hook(container, "on_project_upserted") as project:
-        project(envelope("directory", directory.PROJECT_UPSERTED, world.project_fact()))
-    return container
-
-
-def add_users(container, *facts):
-    with entrypoint_hook(container, "on_user_upserted") as upsert:
-        for fact in facts:
-            upsert(envelope("directory", directory.USER_UPSERTED, fact))
-
-
-def new_lead(world, phone="13800138000", **extra):
-    return {"name": "张三", "phone": phone, "channel": "douyin",
-            "project_id": str(world.project), **extra}
-
-
-def unique_phone() -> str:
-    return f"139{uuid.uuid4().int % 10**8:08d}"
+from tests.service.conftest import add_users, count, new_lead, unique_phone
 
 
 def test_leads_from_a_manager_go_round_robin_to_on_duty_consultants(leads, world):

@@ -1,6 +1,13 @@
 import uuid
 
 from contracts.actor import Actor, Role
+from contracts.leads import (
+    AssignmentSettings,
+    GradeCondition,
+    GradeRule,
+    NewLead,
+    ProjectLeadSettings,
+)
 from services.leads import domain
 
 A, B, C = sorted(uuid.uuid4() for _ in range(3))
@@ -52,3 +59,51 @@ def test_only_project_members_and_company_roles_may_enter_leads():
 def test_request_hash_ignores_key_order_but_not_values():
     assert domain.request_hash({"a": 1, "b": 2}) == domain.request_hash({"b": 2, "a": 1})
     assert domain.request_hash({"a": 1}) != domain.request_hash({"a": 2})
+
+
+def lead(**fields) -> NewLead:
+    return NewLead(name="张三", phone="13800138000", channel="douyin", project_id=PROJECT,
+                   **fields)
+
+
+def test_grading_takes_the_first_rule_that_holds_and_says_which():
+    rules = ProjectLeadSettings()
+    assert domain.grade(lead(budget_min=3_500_000, purpose="self_use"), rules)[0] == "A"
+    assert domain.grade(lead(budget_min=3_500_000, purpose="investment"), rules) == (
+        "B", "rule 2: 有预算")
+    assert domain.grade(lead(), rules) == ("C", "no rule matched: default grade")
+
+
+def test_a_project_can_grade_by_its_own_threshold():
+    rules = ProjectLeadSettings(grading=[GradeRule(grade="A", when=[
+        GradeCondition(field="budget_min", op="gte", value=8_000_000),
+        GradeCondition(field="district", op="eq", value="滨江")])], default_grade="D")
+    assert domain.grade(lead(budget_min=9_000_000, district="滨江"), rules)[0] == "A"
+    assert domain.grade(lead(budget_min=9_000_000, district="萧山"), rules)[0] == "D"
+
+
+def test_required_fields_are_the_projects_choice():
+    rules = ProjectLeadSettings(required_fields=["budget_min", "layout"])
+    assert domain.missing_required(lead(budget_min=1), rules) == "layout"
+    assert domain.missing_required(lead(budget_min=1, layout="三室两厅"), rules) is None
+
+
+def test_region_strategy_prefers_the_districts_consultants():
+    rules = AssignmentSettings(strategy="region", regions={"滨江": [B, C]})
+    first = domain.choose_owner(actor(Role.manager), PROJECT, [A, B, C], None, rules, "滨江")
+    second = domain.choose_owner(actor(Role.manager), PROJECT, [A, B, C], first.owner_id,
+                                 rules, "滨江")
+    assert [first.owner_id, second.owner_id] == [B, C]
+    elsewhere = domain.choose_owner(actor(Role.manager), PROJECT, [A, B, C], None, rules,
+                                    "萧山")
+    assert elsewhere.owner_id == A and "no on-duty consultant for district" in elsewhere.reason
+
+
+def test_load_strategy_picks_the_lightest_and_respects_the_cap():
+    rules = AssignmentSettings(strategy="load", load_cap=3)
+    pick = domain.choose_owner(actor(Role.manager), PROJECT, [A, B, C], None, rules,
+                               loads={A: 2, B: 1, C: 3})
+    assert pick.owner_id == B and "1 open customers" in pick.reason
+    full = domain.choose_owner(actor(Role.manager), PROJECT, [A, B], None, rules,
+                               loads={A: 3, B: 4})
+    assert full.owner_id is None and full.strategy == "pool"

@@ -1,0 +1,64 @@
+"""Per-project lead rules: required fields, grading, assignment, protection, pool."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import ValidationError
+
+from contracts import leads as c
+from contracts.actor import Role
+from contracts.errors import Forbidden, NotFound, ValidationFailed, from_pydantic
+from kit import clock
+from kit.service import rpc
+from services.leads import store
+
+EDITORS = (Role.admin, Role.director)
+
+
+def _project_id(value) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise ValidationFailed("not a project id", "project_id") from None
+
+
+class ProjectRules:
+    """Mixin of LeadsService."""
+
+    def _project_in_scope(self, actor, project_id: uuid.UUID):
+        project = store.project(self.db, project_id)
+        if project is None or project.company_id != actor.company_id or (
+                actor.role not in (Role.admin, Role.integration)
+                and project_id not in actor.project_ids):
+            raise NotFound("no such project", "project_id")
+        return project
+
+    @rpc
+    def get_project_settings(self, token: str, project_id: str) -> dict:
+        actor = self.keys.actor(token)
+        wanted = _project_id(project_id)
+        self._project_in_scope(actor, wanted)
+        return store.project_settings(self.db, wanted).model_dump(mode="json")
+
+    @rpc
+    def update_project_settings(self, token: str, project_id: str, settings: dict) -> dict:
+        actor = self.keys.actor(token)
+        wanted = _project_id(project_id)
+        self._project_in_scope(actor, wanted)
+        if actor.role not in EDITORS:
+            raise Forbidden("only the project's director or an admin may change its rules")
+        try:
+            rules = c.ProjectLeadSettings.model_validate(settings)
+        except ValidationError as exc:
+            raise from_pydantic(exc) from None
+        row = self.db.get(store.ProjectSettings, wanted, with_for_update=True)
+        if row is None:
+            row = store.ProjectSettings(project_id=wanted, company_id=actor.company_id,
+                                        revision=0)
+            self.db.add(row)
+        row.settings = rules.model_dump(mode="json")
+        row.revision += 1
+        row.updated_at, row.updated_by = clock.now(), actor.user_id
+        self.db.commit()
+        return rules.model_dump(mode="json")
