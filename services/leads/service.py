@@ -9,9 +9,10 @@ from contracts.errors import from_pydantic
 from kit.readcopy import KeepsProjectCopy, KeepsUserCopy
 from kit.service import KeyuanService, rpc
 from services.leads import intake, store
+from services.leads.settings_entrypoints import ProjectRules
 
 
-class LeadsService(KeepsUserCopy, KeepsProjectCopy, KeyuanService):
+class LeadsService(ProjectRules, KeepsUserCopy, KeepsProjectCopy, KeyuanService):
     name = c.SERVICE
     outbox_table = store.Outbox
     inbox_table = store.Inbox
