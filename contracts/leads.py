@@ -15,6 +15,8 @@ SERVICE = "leads"
 
 LEAD_CREATED = "lead.created"
 LEAD_ASSIGNED = "lead.assigned"
+CUSTOMER_CLAIMED = "customer.claimed"      # out of the pool: claimed or assigned
+CUSTOMER_RELEASED = "customer.released"    # into the pool: released or recycled
 
 
 class Channel(StrEnum):
@@ -190,3 +192,33 @@ class LeadAssigned(BaseModel):
     owner_id: UUID | None
     strategy: str
     reason: str = Field(max_length=500)
+
+
+class PoolQuery(Model):
+    project_id: UUID | None = None
+    page: int = Field(default=1, ge=1, le=100_000)
+    page_size: int = Field(default=20, ge=1, le=200)
+
+
+class Release(Model):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2,
+                                             max_length=200)]
+
+
+class PoolAssignment(Model):
+    owner_id: UUID
+
+
+class OwnershipChanged(BaseModel):
+    """Payload of customer.claimed and customer.released."""
+
+    customer_id: UUID
+    company_id: UUID
+    project_id: UUID | None
+    owner_id: UUID | None
+    previous_owner_id: UUID | None
+    action: Literal["claim", "assign", "release", "recycle"]
+    by: UUID | None
+    reason: str | None
+    at: datetime
+    owner_revision: int

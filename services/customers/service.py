@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from contracts import customers as c
@@ -86,6 +86,22 @@ class CustomersService(KeepsUserCopy, KeyuanService):
         self.db.commit()
         return {"customer_id": str(row.id),
                 "phone": phones.national(self.keys.vault.open_phone(row.phone_enc))}
+
+    @handles(leads.SERVICE, leads.CUSTOMER_CLAIMED)
+    def on_customer_claimed(self, session, env: Envelope) -> None:
+        self._follow_owner(session, leads.OwnershipChanged.model_validate(env.payload))
+
+    @handles(leads.SERVICE, leads.CUSTOMER_RELEASED)
+    def on_customer_released(self, session, env: Envelope) -> None:
+        self._follow_owner(session, leads.OwnershipChanged.model_validate(env.payload))
+
+    def _follow_owner(self, session, change: leads.OwnershipChanged) -> None:
+        """Ownership is decided by the leads service; apply it unless a newer one is here."""
+        session.execute(update(store.Customer).where(
+            store.Customer.id == change.customer_id,
+            store.Customer.owner_revision < change.owner_revision,
+        ).values(owner_id=change.owner_id, owner_revision=change.owner_revision,
+                 updated_at=change.at))
 
     @handles(leads.SERVICE, leads.LEAD_CREATED)
     def on_lead_created(self, session, env: Envelope) -> None:

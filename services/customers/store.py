@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, MetaData, Select, String, Text
+from sqlalchemy import DateTime, Index, Integer, MetaData, Select, String, Text, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -49,6 +49,8 @@ class Customer(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The leads service decides ownership (assignment and pool); this follows its revision.
+    owner_revision: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
 
 class PiiAudit(Base):

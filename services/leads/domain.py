@@ -5,10 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from contracts.actor import Actor, Role
-from contracts.leads import AssignmentSettings, GradeCondition, NewLead, ProjectLeadSettings
+from contracts.leads import (
+    AssignmentSettings,
+    GradeCondition,
+    NewLead,
+    PoolSettings,
+    ProjectLeadSettings,
+)
+from kit import clock
 
 MAY_ENTER_LEADS = (Role.consultant, Role.manager, Role.director, Role.admin, Role.integration,
                    Role.channel_agent)
@@ -111,3 +119,33 @@ def may_enter_for(actor: Actor, project_id: UUID) -> bool:
 
 def request_hash(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def claim_refusal(actor: Actor, previous_owner_id: UUID | None, released_at: datetime | None,
+                  claims_today: int, rules: PoolSettings, now: datetime) -> str | None:
+    """Why this consultant may not claim this pool customer now, or None if they may."""
+    if actor.role != Role.consultant:
+        return "only consultants claim from the pool; managers assign from it"
+    if claims_today >= rules.daily_claim_cap:
+        return f"daily claim limit reached ({rules.daily_claim_cap} a day)"
+    if (previous_owner_id == actor.user_id and released_at is not None
+            and now - released_at < timedelta(days=rules.cooling_days)):
+        until = clock.to_local(released_at + timedelta(days=rules.cooling_days))
+        return (f"you released this customer; you may claim it again after "
+                f"{until:%Y-%m-%d %H:%M}")
+    return None
+
+
+def may_release(actor: Actor, owner_id: UUID | None, owner_team_id: UUID | None) -> bool:
+    """The owner, their manager, or an admin/director may put a customer into the pool."""
+    if owner_id is None:
+        return False
+    if actor.user_id == owner_id or actor.role in (Role.admin, Role.director):
+        return True
+    return actor.role == Role.manager and owner_team_id is not None \
+        and owner_team_id == actor.team_id
+
+
+def start_of_local_day(now: datetime) -> datetime:
+    local = clock.to_local(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -9,10 +9,11 @@ from contracts.errors import from_pydantic
 from kit.readcopy import KeepsProjectCopy, KeepsUserCopy
 from kit.service import KeyuanService, rpc
 from services.leads import intake, store
+from services.leads.pool_entrypoints import PublicPool
 from services.leads.settings_entrypoints import ProjectRules
 
 
-class LeadsService(ProjectRules, KeepsUserCopy, KeepsProjectCopy, KeyuanService):
+class LeadsService(PublicPool, ProjectRules, KeepsUserCopy, KeepsProjectCopy, KeyuanService):
     name = c.SERVICE
     outbox_table = store.Outbox
     inbox_table = store.Inbox

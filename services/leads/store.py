@@ -67,6 +67,8 @@ class CustomerKey(Base):
     previous_owner_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     release_reason: Mapped[str | None] = mapped_column(Text)
+    # Bumped on every change of owner; events carry it so copies apply changes in order.
+    owner_revision: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
 
 class Lead(Base):

@@ -1,0 +1,99 @@
+"""The public pool (公海): queries and the atomic ownership changes behind claim, assign and
+release. Every change is recorded in pool_actions and announced as an event."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+
+from contracts import leads as c
+from kit import clock, outbox
+from services.leads.store import CustomerKey, Outbox, PoolAction, Users
+
+
+def listing(session: Session, company_id: uuid.UUID, project_ids: list[uuid.UUID] | None,
+            page: int, page_size: int) -> tuple[int, list[CustomerKey]]:
+    stmt = select(CustomerKey).where(CustomerKey.company_id == company_id,
+                                     CustomerKey.owner_id.is_(None))
+    if project_ids is not None:
+        stmt = stmt.where(CustomerKey.project_id.in_(project_ids))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(stmt.order_by(CustomerKey.released_at.desc().nulls_last(),
+                                         CustomerKey.created_at.desc())
+                           .limit(page_size).offset((page - 1) * page_size))
+    return total, list(rows)
+
+
+def lock_claimer(session: Session, user_id: uuid.UUID) -> None:
+    """One claim at a time per consultant, so the daily cap holds under concurrent clicks."""
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                    {"k": f"pool-claim:{user_id}"})
+
+
+def claims_since(session: Session, user_id: uuid.UUID, since: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(PoolAction).where(
+        PoolAction.actor_id == user_id, PoolAction.action == "claim", PoolAction.at >= since))
+
+
+def team_of(session: Session, user_id: uuid.UUID | None) -> uuid.UUID | None:
+    if user_id is None:
+        return None
+    return session.scalar(select(Users.c.team_id).where(Users.c.id == user_id))
+
+
+def is_assignable(session: Session, user_id: uuid.UUID, project_id: uuid.UUID | None) -> bool:
+    u = Users.c
+    stmt = select(u.id).where(u.id == user_id, u.role == "consultant", u.active.is_(True))
+    if project_id is not None:
+        stmt = stmt.where(u.project_ids.any(project_id))
+    return session.scalar(stmt) is not None
+
+
+def take(session: Session, key: CustomerKey, new_owner: uuid.UUID, *, action: str,
+         by: uuid.UUID | None, reason: str | None) -> bool:
+    """Out of the pool, atomically: False when someone else took it first."""
+    now = clock.now()
+    taken = session.execute(
+        update(CustomerKey)
+        .where(CustomerKey.customer_id == key.customer_id, CustomerKey.owner_id.is_(None))
+        .values(owner_id=new_owner, owner_since=now,
+                owner_revision=CustomerKey.owner_revision + 1)
+        .returning(CustomerKey.owner_revision)).first()
+    if taken is None:
+        return False
+    _record(session, key, action, by, new_owner, key.previous_owner_id, reason, now,
+            taken.owner_revision, c.CUSTOMER_CLAIMED)
+    return True
+
+
+def give_back(session: Session, key: CustomerKey, *, action: str, by: uuid.UUID | None,
+              reason: str) -> bool:
+    """Into the pool, atomically: False when it was no longer owned by that owner."""
+    now = clock.now()
+    owner = key.owner_id
+    released = session.execute(
+        update(CustomerKey)
+        .where(CustomerKey.customer_id == key.customer_id, CustomerKey.owner_id == owner)
+        .values(owner_id=None, owner_since=None, previous_owner_id=owner, released_at=now,
+                release_reason=reason, owner_revision=CustomerKey.owner_revision + 1)
+        .returning(CustomerKey.owner_revision)).first()
+    if released is None:
+        return False
+    _record(session, key, action, by, None, owner, reason, now, released.owner_revision,
+            c.CUSTOMER_RELEASED)
+    return True
+
+
+def _record(session: Session, key: CustomerKey, action: str, by, owner, previous, reason,
+            at: datetime, revision: int, event_type: str) -> None:
+    session.add(PoolAction(id=uuid.uuid4(), company_id=key.company_id, project_id=key.project_id,
+                           customer_id=key.customer_id, action=action, actor_id=by,
+                           owner_id=owner, previous_owner_id=previous, reason=reason, at=at))
+    outbox.record(session, Outbox, c.SERVICE, event_type, c.OwnershipChanged(
+        customer_id=key.customer_id, company_id=key.company_id, project_id=key.project_id,
+        owner_id=owner, previous_owner_id=previous, action=action, by=by, reason=reason,
+        at=at, owner_revision=revision))
+
