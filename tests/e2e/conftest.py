@@ -58,9 +58,16 @@ class Suite:
         return requests.get(f"{self.url}{path}", headers=headers, timeout=15, **kwargs)
 
     def post(self, path: str, user: str | None = None, headers: dict | None = None, **kwargs):
+        return self.send("POST", path, user, headers, **kwargs)
+
+    def put(self, path: str, user: str | None = None, headers: dict | None = None, **kwargs):
+        return self.send("PUT", path, user, headers, **kwargs)
+
+    def send(self, method: str, path: str, user: str | None, headers: dict | None, **kwargs):
         merged = {"Authorization": f"Bearer {self.token(user)}"} if user else {}
         merged.update(headers or {})
-        return requests.post(f"{self.url}{path}", headers=merged, timeout=15, **kwargs)
+        return requests.request(method, f"{self.url}{path}", headers=merged, timeout=15,
+                                **kwargs)
 
 
 @pytest.fixture(scope="session")
