@@ -5,18 +5,22 @@ from __future__ import annotations
 
 
 class KeyuanError(Exception):
-    """Base of every error a client may see. args: (message, field)."""
+    """Base of every error a client may see. args: (message, field, details)."""
 
     code = "error"
     http_status = 400
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message, field)
+    def __init__(self, message: str, field: str | None = None, details: dict | None = None):
+        super().__init__(message, field, details)
         self.message = message
         self.field = field
+        self.details = details
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, "field": self.field}
+        body = {"code": self.code, "message": self.message, "field": self.field}
+        if self.details:
+            body["details"] = self.details
+        return body
 
 
 class ValidationFailed(KeyuanError):

@@ -17,6 +17,8 @@ LEAD_CREATED = "lead.created"
 LEAD_ASSIGNED = "lead.assigned"
 CUSTOMER_CLAIMED = "customer.claimed"      # out of the pool: claimed or assigned
 CUSTOMER_RELEASED = "customer.released"    # into the pool: released or recycled
+REGISTRATION_CREATED = "registration.created"   # 报备
+RULING_MADE = "ruling.made"                     # 判客
 
 
 class Channel(StrEnum):
@@ -180,6 +182,7 @@ class LeadCreated(BaseModel):
     created_at: datetime
     grade: str | None = None
     source: str = "manual"
+    agent_id: UUID | None = None   # the channel agent the customer is attributed to (判客)
 
 
 class LeadAssigned(BaseModel):
@@ -222,3 +225,53 @@ class OwnershipChanged(BaseModel):
     reason: str | None
     at: datetime
     owner_revision: int
+
+
+class NewRegistration(Model):
+    """A channel agent registers (报备) a customer they will bring to a project."""
+
+    name: Name
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
+    project_id: UUID
+    agency: Annotated[str, StringConstraints(max_length=100)] | None = None
+    note: Note | None = None
+
+
+class RegistrationView(BaseModel):
+    id: UUID
+    project_id: UUID
+    customer_name: str
+    phone: str
+    agent_id: UUID
+    agency: str | None
+    status: Literal["active", "visited", "expired"]
+    registered_at: datetime
+    visit_protect_until: datetime
+    deal_protect_until: datetime | None
+    visited_at: datetime | None
+
+
+class RegistrationCreated(BaseModel):
+    registration_id: UUID
+    company_id: UUID
+    project_id: UUID
+    agent_id: UUID
+    agency: str | None
+    phone_index: str
+    registered_at: datetime
+    visit_protect_until: datetime
+
+
+class RulingMade(BaseModel):
+    """Payload of ruling.made: who a customer is attributed to, by which rule, and why."""
+
+    ruling_id: UUID
+    company_id: UUID
+    customer_id: UUID
+    lead_id: UUID | None
+    registration_id: UUID | None
+    outcome: Literal["agent", "natural", "existing_customer"]
+    attributed_to: UUID | None
+    rule: str
+    reason: str
+    decided_at: datetime

@@ -7,7 +7,18 @@ import logging
 from flask import Flask
 
 from gateway import errors, metrics
-from gateway.api import analytics, auth, customers, health, leads, pool, projects, tasks, webhooks
+from gateway.api import (
+    analytics,
+    auth,
+    customers,
+    health,
+    leads,
+    pool,
+    projects,
+    registrations,
+    tasks,
+    webhooks,
+)
 from gateway.context import Gateway
 from gateway.openapi import bp as openapi_bp
 from kit.rpc_client import RpcClient
@@ -23,7 +34,7 @@ def create_app(settings: Settings | None = None, rpc: RpcClient | None = None) -
     errors.register(app)
     metrics.register(app)
     for blueprint in (auth.bp, leads.bp, customers.bp, tasks.bp, analytics.bp, health.bp,
-                      pool.bp, projects.bp, webhooks.bp, openapi_bp):
+                      pool.bp, projects.bp, registrations.bp, webhooks.bp, openapi_bp):
         app.register_blueprint(blueprint)
     logging.getLogger(__name__).info("gateway ready")
     return app

@@ -13,8 +13,12 @@ from kit.rpc_client import RemoteError
 log = logging.getLogger(__name__)
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None):
-    response = jsonify({"error": {"code": code, "message": message, "field": field}})
+def error_response(status: int, code: str, message: str, field: str | None = None,
+                   details: dict | None = None):
+    error = {"code": code, "message": message, "field": field}
+    if details:
+        error["details"] = details
+    response = jsonify({"error": error})
     response.status_code = status
     return response
 
@@ -22,7 +26,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 def register(app: Flask) -> None:
     @app.errorhandler(KeyuanError)
     def keyuan_error(exc: KeyuanError):
-        return error_response(exc.http_status, exc.code, exc.message, exc.field)
+        return error_response(exc.http_status, exc.code, exc.message, exc.field, exc.details)
 
     @app.errorhandler(RemoteError)
     def remote_error(exc: RemoteError):

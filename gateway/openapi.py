@@ -49,6 +49,11 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
     ("post", "/api/channels/{code}/rotate-secret", "更换渠道密钥 Rotate a channel's secret",
      None, None, None),
     ("get", "/api/channels", "渠道 Channels (admin; never their secrets)", None, None, None),
+    ("post", "/api/registrations", "报备 Register a customer (channel agent)",
+     leads.NewRegistration, None, leads.RegistrationView),
+    ("get", "/api/registrations", "我的报备 Your registrations", None, None, None),
+    ("get", "/api/customers/{customer_id}/rulings", "判客记录 Attribution decisions", None,
+     None, None),
     ("get", "/api/analytics/funnel", "漏斗 Funnel counts", None, analytics.FunnelQuery,
      analytics.Funnel),
 ]

@@ -45,7 +45,7 @@ def remote_exception(error: dict) -> Exception:
     exc_type = error.get("exc_type") or "Exception"
     args = error.get("exc_args") or []
     if path.startswith("contracts.errors.") and exc_type in errors.BY_NAME:
-        return errors.BY_NAME[exc_type](*args[:2])
+        return errors.BY_NAME[exc_type](*args[:3])
     if exc_type in ("MethodNotFound", "UnknownService"):
         return errors.ServiceUnavailable(f"{exc_type}: {error.get('value')}")
     if exc_type == "IncorrectSignature":

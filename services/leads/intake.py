@@ -15,7 +15,7 @@ from contracts.actor import Actor
 from contracts.errors import Conflict, Forbidden, ValidationFailed
 from kit import clock, outbox, phones
 from kit.crypto import Vault
-from services.leads import domain, store
+from services.leads import domain, registrations, ruling, store
 
 
 def _emit(session: Session, event_type: str, payload) -> None:
@@ -82,6 +82,7 @@ def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: 
     sealed = vault.seal_phone(e164)
     lead_id = uuid.uuid4()
     grade, grade_reason = domain.grade(new, rules)
+    registrations.lock_phone(session, actor.company_id, sealed.index)
     key = store.claim_customer_key(session, actor.company_id, sealed.index, uuid.uuid4(),
                                    lead_id, project_id=new.project_id, name=new.name,
                                    phone_masked=sealed.masked)
@@ -104,6 +105,7 @@ def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: 
         key.owner_since = clock.now() if assignment.owner_id else None
         key.grade = grade
     now = clock.now()
+    agent_id = _rule_on_attribution(session, actor, new, key, duplicate, lead_id, rules, now)
     session.add(store.Lead(
         id=lead_id, company_id=actor.company_id, project_id=new.project_id,
         customer_id=key.customer_id, channel=new.channel.value, sub_source=new.sub_source,
@@ -111,14 +113,14 @@ def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: 
         status="duplicate" if duplicate else "created", owner_id=assignment.owner_id,
         assignment_strategy=assignment.strategy, assignment_reason=assignment.reason,
         created_by=actor.user_id, created_at=now, source=source, external_id=external_id,
-        grade=grade, grade_reason=grade_reason,
-        **new.model_dump(include=set(PORTRAIT_COLUMNS))))
+        grade=grade, grade_reason=grade_reason, agent_id=agent_id,
+        **new.model_dump(include=set(PORTRAIT_COLUMNS) - {"agent_id"})))
     session.flush()
     _emit(session, c.LEAD_CREATED, c.LeadCreated(
         lead_id=lead_id, customer_id=key.customer_id, company_id=actor.company_id,
         project_id=new.project_id, channel=new.channel, sub_source=new.sub_source,
         name=new.name, phone=sealed, duplicate=duplicate, owner_id=assignment.owner_id,
-        created_at=now, source=source, grade=grade))
+        created_at=now, source=source, grade=grade, agent_id=agent_id))
     if not duplicate:
         _emit(session, c.LEAD_ASSIGNED, c.LeadAssigned(
             lead_id=lead_id, customer_id=key.customer_id, company_id=actor.company_id,
@@ -128,3 +130,19 @@ def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: 
         lead_id=lead_id, customer_id=key.customer_id,
         status="duplicate" if duplicate else "created", owner_id=assignment.owner_id,
         assignment_reason=assignment.reason, grade=grade).model_dump(mode="json")
+
+
+def _rule_on_attribution(session: Session, actor: Actor, new: c.NewLead, key, duplicate: bool,
+                         lead_id, rules: c.ProjectLeadSettings, now) -> uuid.UUID | None:
+    """判客 when the phone is registered or an agent brings the lead; the attributed agent."""
+    held = registrations.for_phone(session, actor.company_id, key.phone_index)
+    if not held and new.agent_id is None:
+        return None
+    verdict = ruling.rule_on_lead(held, new.agent_id, now,
+                                  key.created_at if duplicate else None, key.owner_id)
+    if verdict is None:
+        return None
+    registrations.apply_verdict(session, verdict, company_id=actor.company_id,
+                                customer_id=key.customer_id, lead_id=lead_id,
+                                registrations=held, rules=rules.protection, now=now)
+    return verdict.attributed_to if verdict.outcome == "agent" else None

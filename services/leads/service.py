@@ -10,10 +10,20 @@ from kit.readcopy import KeepsProjectCopy, KeepsUserCopy
 from kit.service import KeyuanService, rpc
 from services.leads import intake, store
 from services.leads.pool_entrypoints import PublicPool
+from services.leads.registration_entrypoints import Registrations
 from services.leads.settings_entrypoints import ProjectRules
+from services.leads.webhook_entrypoints import ChannelWebhooks
 
 
-class LeadsService(PublicPool, ProjectRules, KeepsUserCopy, KeepsProjectCopy, KeyuanService):
+class LeadsService(  # each mixin holds the entrypoints of one area; see its module
+    Registrations,
+    ChannelWebhooks,
+    PublicPool,
+    ProjectRules,
+    KeepsUserCopy,
+    KeepsProjectCopy,
+    KeyuanService,
+):
     name = c.SERVICE
     outbox_table = store.Outbox
     inbox_table = store.Inbox

@@ -1,0 +1,111 @@
+"""报备 (registration by channel agents) and 判客 (rulings) entrypoints."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from contracts import leads as c
+from contracts.actor import Role
+from contracts.errors import Conflict, NotFound, ValidationFailed, from_pydantic
+from kit import clock, outbox, phones
+from kit.service import rpc
+from services.leads import registrations, ruling, store
+
+RULING_READERS = (Role.consultant, Role.manager, Role.director, Role.admin)
+
+
+class Registrations:
+    """Mixin of LeadsService."""
+
+    @rpc
+    def register(self, token: str, registration: dict) -> dict:
+        actor = self.keys.actor(token, Role.channel_agent)
+        try:
+            new = c.NewRegistration.model_validate(registration)
+        except ValidationError as exc:
+            raise from_pydantic(exc) from None
+        e164 = phones.normalise(new.phone)
+        project = store.project(self.db, new.project_id)
+        if project is None or project.company_id != actor.company_id \
+                or new.project_id not in actor.project_ids:
+            raise ValidationFailed("unknown project", "project_id")
+        sealed = self.keys.vault.seal_phone(e164)
+        registrations.lock_phone(self.db, actor.company_id, sealed.index)
+        now = clock.now()
+        held = registrations.for_phone(self.db, actor.company_id, sealed.index)
+        mine = next((r for r in held if r.agent_id == actor.user_id
+                     and ruling.is_protected(r, now)), None)
+        if mine is not None:
+            self.db.rollback()
+            return registrations.view(mine, now)  # a retry, or registering twice
+        key = self.db.scalars(select(store.CustomerKey).where(
+            store.CustomerKey.company_id == actor.company_id,
+            store.CustomerKey.phone_index == sealed.index)).first()
+        owned_since = key.created_at if key is not None and key.owner_id else None
+        refusal = ruling.registration_refusal(held, actor.user_id, now, owned_since)
+        if refusal:
+            self.db.rollback()
+            raise Conflict(refusal[0], "phone", refusal[1])
+        rules = store.project_settings(self.db, new.project_id).protection
+        reg = store.Registration(
+            id=uuid.uuid4(), company_id=actor.company_id, project_id=new.project_id,
+            phone_index=sealed.index, phone_enc=sealed.enc, phone_masked=sealed.masked,
+            customer_name=new.name, agent_id=actor.user_id, agency=new.agency,
+            status="active", registered_at=now,
+            visit_protect_until=ruling.new_registration_window(now, rules), note=new.note)
+        self.db.add(reg)
+        outbox.record(self.db, store.Outbox, c.SERVICE, c.REGISTRATION_CREATED,
+                      c.RegistrationCreated(
+                          registration_id=reg.id, company_id=reg.company_id,
+                          project_id=reg.project_id, agent_id=reg.agent_id, agency=reg.agency,
+                          phone_index=reg.phone_index, registered_at=now,
+                          visit_protect_until=reg.visit_protect_until))
+        self.db.commit()
+        return registrations.view(reg, now)
+
+    @rpc
+    def my_registrations(self, token: str) -> dict:
+        actor = self.keys.actor(token, Role.channel_agent)
+        rows = self.db.scalars(select(store.Registration).where(
+            store.Registration.company_id == actor.company_id,
+            store.Registration.agent_id == actor.user_id)
+            .order_by(store.Registration.registered_at.desc()).limit(200))
+        now = clock.now()
+        return {"items": [registrations.view(r, now) for r in rows]}
+
+    @rpc
+    def rulings(self, token: str, customer_id: str) -> dict:
+        """Every attribution decision about a customer, with its rule and reason."""
+        actor = self.keys.actor(token, *RULING_READERS)
+        try:
+            wanted = uuid.UUID(str(customer_id))
+        except ValueError:
+            raise ValidationFailed("not a customer id", "customer_id") from None
+        key = self.db.get(store.CustomerKey, wanted)
+        if key is None or key.company_id != actor.company_id or not self._may_see_rulings(
+                actor, key):
+            raise NotFound("no such customer", "customer_id")
+        rows = self.db.scalars(select(store.Ruling).where(store.Ruling.customer_id == wanted)
+                               .order_by(store.Ruling.decided_at))
+        return {"items": [{"id": str(r.id), "lead_id": str(r.lead_id) if r.lead_id else None,
+                           "registration_id": str(r.registration_id)
+                           if r.registration_id else None,
+                           "outcome": r.outcome, "rule": r.rule, "reason": r.reason,
+                           "attributed_to": str(r.attributed_to) if r.attributed_to else None,
+                           "decided_at": r.decided_at.isoformat()} for r in rows]}
+
+    def _may_see_rulings(self, actor, key) -> bool:
+        if actor.role == Role.admin:
+            return True
+        if actor.role == Role.consultant:
+            return key.owner_id == actor.user_id
+        if key.project_id not in actor.project_ids:
+            return False
+        if actor.role == Role.manager:
+            from services.leads import pool
+
+            return key.owner_id is None or pool.team_of(self.db, key.owner_id) == actor.team_id
+        return True
