@@ -117,9 +117,11 @@ class GradeRule(Model):
 
 
 class AssignmentSettings(Model):
-    strategy: Literal["round_robin", "region", "load"] = "round_robin"
+    strategy: Literal["round_robin", "region", "load", "grab"] = "round_robin"
     regions: dict[str, list[UUID]] = Field(default_factory=dict)   # district → consultants
     load_cap: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    # 抢单: offered to every on-duty consultant; nobody grabs within the window → round-robin.
+    grab_window_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 10
 
 
 class ProtectionSettings(Model):
@@ -220,7 +222,7 @@ class OwnershipChanged(BaseModel):
     project_id: UUID | None
     owner_id: UUID | None
     previous_owner_id: UUID | None
-    action: Literal["claim", "assign", "release", "recycle"]
+    action: Literal["claim", "assign", "release", "recycle", "grab", "grab_fallback"]
     by: UUID | None
     reason: str | None
     at: datetime
@@ -275,3 +277,14 @@ class RulingMade(BaseModel):
     rule: str
     reason: str
     decided_at: datetime
+
+
+class OfferView(BaseModel):
+    id: UUID
+    customer_id: UUID
+    project_id: UUID
+    name: str | None
+    phone: str | None
+    grade: str | None
+    offered_at: datetime
+    expires_at: datetime

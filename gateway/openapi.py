@@ -58,6 +58,9 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
      analytics.Funnel),
 ]
 
+# Signed by other means (or the way in): no bearer token.
+PUBLIC = {"/api/auth/login", "/api/webhooks/leads/{channel}"}
+
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {"error": {"type": "object", "properties": {
@@ -84,13 +87,14 @@ def spec() -> dict:
                     "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Error"}}}},
         }}
-        if path != "/api/auth/login":
+        if path not in PUBLIC:
             op["security"] = [{"bearer": []}]
         if body is not None:
             op["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": ref(body)}}}
         params = [{"name": part[1:-1], "in": "path", "required": True,
-                   "schema": {"type": "string", "format": "uuid"}}
+                   "schema": {"type": "string", "format": "uuid"} if part.endswith("_id}")
+                   else {"type": "string"}}
                   for part in path.split("/") if part.startswith("{")]
         if query is not None:
             for name, prop in query.model_json_schema().get("properties", {}).items():

@@ -97,8 +97,11 @@ def verify(secret: bytes, timestamp_header: object, signature_header: object, bo
 # ---------------------------------------------------------------------------- mapping
 
 # NewLead fields a mapping may fill. project_id comes from `project`/`projects` or the
-# channel's default project, never from a platform's own value.
-MAPPABLE = tuple(name for name in NewLead.model_fields if name != "project_id")
+# channel's default project, never from a platform's own value; who referred or registered
+# a customer (agent_id, referrer_customer_id) decides attribution (判客), which a
+# platform's payload must not be able to claim.
+NOT_MAPPABLE = ("project_id", "agent_id", "referrer_customer_id")
+MAPPABLE = tuple(name for name in NewLead.model_fields if name not in NOT_MAPPABLE)
 REQUIRED = ("name", "phone", "channel")
 # Platforms send phones and the like as JSON numbers; NewLead wants text for these.
 TEXT_FIELDS = ("name", "phone", "sub_source", "note", "city", "district", "layout")

@@ -63,6 +63,9 @@ def choose_owner(actor: Actor, project_id: UUID, candidates: list[UUID], last: U
         owner = next_in_rotation(candidates, last)
         return Assignment(owner, "region", f"no on-duty consultant for district {district}; "
                           f"round-robin among all {len(candidates)}")
+    if rules.strategy == "grab":
+        return Assignment(None, "grab", f"offered to {len(candidates)} on-duty consultants for "
+                          f"{rules.grab_window_minutes} min (抢单)")
     if rules.strategy == "load":
         loads = loads or {}
         cap = rules.load_cap

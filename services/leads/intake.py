@@ -15,7 +15,7 @@ from contracts.actor import Actor
 from contracts.errors import Conflict, Forbidden, ValidationFailed
 from kit import clock, outbox, phones
 from kit.crypto import Vault
-from services.leads import domain, registrations, ruling, store
+from services.leads import domain, offers, registrations, ruling, store
 
 
 def _emit(session: Session, event_type: str, payload) -> None:
@@ -101,6 +101,9 @@ def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: 
                                          new.district, loads)
         if assignment.strategy in ("round_robin", "region", "load"):
             rotation.last_user_id = assignment.owner_id
+        if assignment.strategy == "grab":
+            offers.offer(session, key, lead_id, candidates,
+                         rules.assignment.grab_window_minutes)
         key.owner_id = assignment.owner_id
         key.owner_since = clock.now() if assignment.owner_id else None
         key.grade = grade

@@ -6,18 +6,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import exists, func, select, text, update
 from sqlalchemy.orm import Session
 
 from contracts import leads as c
 from kit import clock, outbox
-from services.leads.store import CustomerKey, Outbox, PoolAction, Users
+from services.leads.store import CustomerKey, Offer, Outbox, PoolAction, Users
 
 
 def listing(session: Session, company_id: uuid.UUID, project_ids: list[uuid.UUID] | None,
             page: int, page_size: int) -> tuple[int, list[CustomerKey]]:
     stmt = select(CustomerKey).where(CustomerKey.company_id == company_id,
-                                     CustomerKey.owner_id.is_(None))
+                                     CustomerKey.owner_id.is_(None), ~on_offer())
     if project_ids is not None:
         stmt = stmt.where(CustomerKey.project_id.in_(project_ids))
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
@@ -25,6 +25,17 @@ def listing(session: Session, company_id: uuid.UUID, project_ids: list[uuid.UUID
                                          CustomerKey.created_at.desc())
                            .limit(page_size).offset((page - 1) * page_size))
     return total, list(rows)
+
+
+def on_offer():
+    """Customers being offered in grab mode are not in the pool until the offer closes."""
+    return exists().where(Offer.customer_id == CustomerKey.customer_id,
+                          Offer.status == "open")
+
+
+def is_on_offer(session: Session, customer_id: uuid.UUID) -> bool:
+    return bool(session.scalar(select(exists().where(Offer.customer_id == customer_id,
+                                                     Offer.status == "open"))))
 
 
 def lock_claimer(session: Session, user_id: uuid.UUID) -> None:

@@ -72,8 +72,8 @@ class PublicPool:
         key = self._key_in_scope(actor, customer_id)
         if key.owner_id == actor.user_id:
             return _view(key)  # a retried claim
-        if key.owner_id is not None:
-            raise Conflict("this customer is no longer in the pool", "customer_id")
+        if key.owner_id is not None or pool.is_on_offer(self.db, key.customer_id):
+            raise Conflict("this customer is not in the pool", "customer_id")
         pool.lock_claimer(self.db, actor.user_id)
         now = clock.now()
         rules = store.project_settings(self.db, key.project_id).pool

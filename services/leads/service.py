@@ -9,6 +9,8 @@ from contracts.errors import from_pydantic
 from kit.readcopy import KeepsProjectCopy, KeepsUserCopy
 from kit.service import KeyuanService, rpc
 from services.leads import intake, store
+from services.leads.import_entrypoints import LeadImports
+from services.leads.offer_entrypoints import GrabMode
 from services.leads.pool_entrypoints import PublicPool
 from services.leads.registration_entrypoints import Registrations
 from services.leads.settings_entrypoints import ProjectRules
@@ -17,8 +19,10 @@ from services.leads.webhook_entrypoints import ChannelWebhooks
 
 class LeadsService(  # each mixin holds the entrypoints of one area; see its module
     Registrations,
+    GrabMode,
     ChannelWebhooks,
     PublicPool,
+    LeadImports,
     ProjectRules,
     KeepsUserCopy,
     KeepsProjectCopy,

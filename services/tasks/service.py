@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from contracts import customers
+from contracts import customers, leads
 from contracts import tasks as c
 from contracts.envelope import Envelope
 from contracts.errors import Conflict, NotFound, ValidationFailed, from_pydantic
@@ -79,18 +79,30 @@ class TasksService(KeepsUserCopy, KeyuanService):
     def on_customer_created(self, session, env: Envelope) -> None:
         fact = customers.CustomerCreated.model_validate(env.payload)
         if fact.owner_id is None:
-            return  # in the pool: nobody to give the task to yet
-        plan = domain.first_contact(fact.created_at)
+            return  # in the pool or on offer: nobody to give the task to yet
+        self._first_contact(session, env, fact.company_id, fact.project_id, fact.customer_id,
+                            fact.owner_id, fact.created_at)
+
+    @handles(leads.SERVICE, leads.CUSTOMER_CLAIMED)
+    def on_customer_claimed(self, session, env: Envelope) -> None:
+        """A new customer grabbed (抢单) or handed out when nobody grabbed it."""
+        change = leads.OwnershipChanged.model_validate(env.payload)
+        if change.action in ("grab", "grab_fallback") and change.owner_id is not None:
+            self._first_contact(session, env, change.company_id, change.project_id,
+                                change.customer_id, change.owner_id, change.at)
+
+    def _first_contact(self, session, env: Envelope, company_id, project_id, customer_id,
+                       owner_id, since) -> None:
+        plan = domain.first_contact(since)
         task_id = uuid.uuid4()
         created = session.execute(insert(store.Task).values(
-            id=task_id, company_id=fact.company_id, project_id=fact.project_id,
-            customer_id=fact.customer_id, owner_id=fact.owner_id, kind=plan.kind,
+            id=task_id, company_id=company_id, project_id=project_id,
+            customer_id=customer_id, owner_id=owner_id, kind=plan.kind,
             title=plan.title, status=c.TaskStatus.open.value, due_at=plan.due_at,
             created_at=clock.now(), source_event_id=env.id,
         ).on_conflict_do_nothing().returning(store.Task.id)).first()
         if created:
             self.emit(c.TASK_CREATED, c.TaskCreated(
-                task_id=task_id, company_id=fact.company_id, project_id=fact.project_id,
-                customer_id=fact.customer_id,
-                owner_id=fact.owner_id, kind=plan.kind, title=plan.title, due_at=plan.due_at),
-                correlation_id=env.correlation_id)
+                task_id=task_id, company_id=company_id, project_id=project_id,
+                customer_id=customer_id, owner_id=owner_id, kind=plan.kind, title=plan.title,
+                due_at=plan.due_at), correlation_id=env.correlation_id)
