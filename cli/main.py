@@ -1,4 +1,4 @@
-"""`keyuan`: up, migrate, demo-data, service, gateway, user.
+"""`keyuan`: up, migrate, demo-data, service, gateway, import, user.
 
 Imports stay inside the commands: `keyuan service` must let eventlet patch the standard
 library before anything else loads."""
@@ -149,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("gateway", help="run the HTTP gateway under gunicorn").set_defaults(
         func=cmd_gateway)
+
+    from cli import import_file
+
+    import_file.add_parser(sub)
 
     user = sub.add_parser("user", help="manage users")
     user_sub = user.add_subparsers(dest="user_command", required=True)

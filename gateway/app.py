@@ -15,6 +15,7 @@ from gateway.api import (
     leads,
     pool,
     projects,
+    reception,
     registrations,
     tasks,
     webhooks,
@@ -34,7 +35,8 @@ def create_app(settings: Settings | None = None, rpc: RpcClient | None = None) -
     errors.register(app)
     metrics.register(app)
     for blueprint in (auth.bp, leads.bp, customers.bp, tasks.bp, analytics.bp, health.bp,
-                      pool.bp, projects.bp, registrations.bp, webhooks.bp, openapi_bp):
+                      pool.bp, projects.bp, reception.bp, registrations.bp, webhooks.bp,
+                      openapi_bp):
         app.register_blueprint(blueprint)
     logging.getLogger(__name__).info("gateway ready")
     return app

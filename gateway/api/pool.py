@@ -29,3 +29,13 @@ def assign(customer_id: str):
 def release(customer_id: str):
     caller = token()
     return jsonify(call("leads", "release", caller, customer_id, json_body()))
+
+
+@bp.get("/api/offers")
+def list_offers():
+    return jsonify(call("leads", "offers", token()))
+
+
+@bp.post("/api/offers/<offer_id>/grab")
+def grab(offer_id: str):
+    return jsonify(call("leads", "grab", token(), offer_id))

@@ -152,3 +152,9 @@ def may_release(actor: Actor, owner_id: UUID | None, owner_team_id: UUID | None)
 def start_of_local_day(now: datetime) -> datetime:
     local = clock.to_local(now)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def next_up(slots, available: set[UUID]):
+    """Walk-in rotation (轮岗接待): the first in line who is not paused and is on duty."""
+    return next((s for s in sorted(slots, key=lambda s: s.position)
+                 if not s.paused and s.user_id in available), None)

@@ -1,0 +1,116 @@
+"""Lead import entrypoints (a mixin of LeadsService): start a job, run jobs on a timer,
+answer its status and report. The work is in imports (pure) and import_store (bulk)."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import uuid
+
+import eventlet
+from nameko.extensions import DependencyProvider
+from nameko.timer import timer
+from pydantic import ValidationError
+
+from contracts.actor import Actor
+from contracts.errors import NotFound, from_pydantic
+from kit.service import rpc
+from services.leads import import_store, imports, store
+from services.leads.import_store import ImportFile  # noqa: F401  (its table in the metadata)
+
+log = logging.getLogger(__name__)
+
+class StopSignal(DependencyProvider):
+    """Tells a long timer worker that its service is stopping, so it ends after the batch
+    in hand instead of holding up the shutdown (the job resumes wherever it runs next)."""
+
+    def get_dependency(self, worker_ctx):
+        stop = getattr(worker_ctx.entrypoint, "should_stop", None)
+        return lambda: stop is not None and stop.ready()
+
+
+def _job_id(value) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound("no such import", "job_id") from None
+
+
+class LeadImports:
+    """Mixin of LeadsService: uses its db, keys."""
+
+    stopping = StopSignal()
+
+    def _visible_job(self, actor: Actor, job_id) -> store.ImportJob:
+        job = self.db.get(store.ImportJob, _job_id(job_id))
+        if job is None or not imports.may_see_job(actor, job.company_id, job.project_id,
+                                                  job.created_by):
+            raise NotFound("no such import", "job_id")
+        return job
+
+    @rpc
+    def start_import(self, token: str, request: dict) -> dict:
+        """Check the upload and its header now; the rows are stored by the timer."""
+        actor = self.keys.actor(token)
+        wanted = imports.validate_request(request)
+        content = imports.decode_content(wanted.content_b64)
+        checked = import_store.check(self.db, actor, wanted.project_id, wanted.filename,
+                                     content, wanted.mapping, wanted.assign)
+        job_id = uuid.uuid4()
+        import_store.create_job(
+            self.db, self.keys.vault, job_id=job_id, company_id=actor.company_id,
+            project_id=wanted.project_id, created_by=actor.user_id, filename=wanted.filename,
+            content=content, content_type=wanted.content_type, mapping=wanted.mapping,
+            plan=checked.plan, channel=wanted.channel, assign=checked.assign)
+        self.db.commit()
+        return {"job_id": str(job_id), "status": import_store.QUEUED,
+                "columns": checked.plan.describe()["columns"],
+                "ignored_columns": checked.plan.ignored}
+
+    @rpc
+    def import_status(self, token: str, job_id: str) -> dict:
+        return import_store.status_view(self._visible_job(self.keys.actor(token), job_id))
+
+    @rpc
+    def import_report(self, token: str, job_id: str, query: dict | None = None) -> dict:
+        job = self._visible_job(self.keys.actor(token), job_id)
+        try:
+            wanted = imports.ReportQuery.model_validate(query or {})
+        except ValidationError as exc:
+            raise from_pydantic(exc) from None
+        total, rows = import_store.report_page(self.db, job.id, wanted.outcome,
+                                               (wanted.page - 1) * wanted.page_size,
+                                               wanted.page_size)
+        return {"job_id": str(job.id), "status": job.status, "total": total,
+                "page": wanted.page, "page_size": wanted.page_size, "rows": rows}
+
+    @rpc
+    def import_report_xlsx(self, token: str, job_id: str) -> dict:
+        job = self._visible_job(self.keys.actor(token), job_id)
+        view = import_store.status_view(job)
+        lines = import_store.report_lines(self.db, job.id)
+        content = imports.report_xlsx(_cooperative(lines), summary={
+            "文件": job.filename, "状态": job.status, "总行数": job.total,
+            "新建": job.created, "合并": job.merged, "拒绝": job.rejected,
+            "忽略的列": "、".join(view["ignored_columns"]) or "无"})
+        stem = job.filename.rsplit(".", 1)[0]
+        return {"filename": f"导入报告-{stem}.xlsx", "content_type": imports.XLSX_TYPE,
+                "content_b64": base64.b64encode(content).decode()}
+
+    @timer(interval=1)
+    def run_imports(self) -> None:
+        """Run one waiting (or interrupted) job, if any; every replica may look."""
+        try:
+            import_store.run_next(self.db.get_bind(), self.keys.vault, pause=eventlet.sleep,
+                                  stopping=self.stopping)
+        except Exception:
+            log.exception("looking for import jobs failed")
+
+
+def _cooperative(items, every: int = 1000):
+    """Let the service's other workers run while a long report is written."""
+    for count, item in enumerate(items, start=1):
+        if count % every == 0:
+            eventlet.sleep()
+        yield item
+
