@@ -65,6 +65,8 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
     ("post", "/api/registrations", "报备 Register a customer (channel agent)",
      leads.NewRegistration, None, leads.RegistrationView),
     ("get", "/api/registrations", "我的报备 Your registrations", None, None, None),
+    ("get", "/api/customers/{customer_id}/arrivals", "来访记录 Every lead naming the customer",
+     None, None, None),
     ("get", "/api/customers/{customer_id}/rulings", "判客记录 Attribution decisions", None,
      None, None),
     ("get", "/api/analytics/funnel", "漏斗 Funnel counts", None, analytics.FunnelQuery,

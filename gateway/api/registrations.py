@@ -23,3 +23,8 @@ def my_registrations():
 @bp.get("/api/customers/<customer_id>/rulings")
 def rulings(customer_id: str):
     return jsonify(call("leads", "rulings", token(), customer_id))
+
+
+@bp.get("/api/customers/<customer_id>/arrivals")
+def arrivals(customer_id: str):
+    return jsonify(call("leads", "arrivals", token(), customer_id))

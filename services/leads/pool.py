@@ -108,3 +108,19 @@ def _record(session: Session, key: CustomerKey, action: str, by, owner, previous
         owner_id=owner, previous_owner_id=previous, action=action, by=by, reason=reason,
         at=at, owner_revision=revision))
 
+
+
+def may_see_history(session: Session, actor, key: CustomerKey) -> bool:
+    """Who may read a customer's arrivals and rulings: its owner, the owner's manager (or
+    any manager of the project while it sits in the pool), the project's director, admin."""
+    from contracts.actor import Role
+
+    if actor.role == Role.admin:
+        return True
+    if actor.role == Role.consultant:
+        return key.owner_id == actor.user_id
+    if key.project_id not in actor.project_ids:
+        return False
+    if actor.role == Role.manager:
+        return key.owner_id is None or team_of(session, key.owner_id) == actor.team_id
+    return actor.role == Role.director

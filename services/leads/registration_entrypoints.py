@@ -12,7 +12,7 @@ from contracts.actor import Role
 from contracts.errors import Conflict, NotFound, ValidationFailed, from_pydantic
 from kit import clock, outbox, phones
 from kit.service import rpc
-from services.leads import registrations, ruling, store
+from services.leads import pool, registrations, ruling, store
 
 RULING_READERS = (Role.consultant, Role.manager, Role.director, Role.admin)
 
@@ -98,14 +98,4 @@ class Registrations:
                            "decided_at": r.decided_at.isoformat()} for r in rows]}
 
     def _may_see_rulings(self, actor, key) -> bool:
-        if actor.role == Role.admin:
-            return True
-        if actor.role == Role.consultant:
-            return key.owner_id == actor.user_id
-        if key.project_id not in actor.project_ids:
-            return False
-        if actor.role == Role.manager:
-            from services.leads import pool
-
-            return key.owner_id is None or pool.team_of(self.db, key.owner_id) == actor.team_id
-        return True
+        return pool.may_see_history(self.db, actor, key)

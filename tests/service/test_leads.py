@@ -7,7 +7,7 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 
 from contracts.actor import Role
-from contracts.errors import Conflict, Forbidden, Unauthenticated, ValidationFailed
+from contracts.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from kit.rpc_client import RpcClient
 from tests.service.conftest import add_users, count, new_lead, unique_phone
 
@@ -113,3 +113,22 @@ def test_roles_without_sales_access_and_outsiders_cannot_enter_leads(leads, worl
         for who in ("owner", "elsewhere"):
             with pytest.raises(Forbidden):
                 create(world.token(who), new_lead(world, unique_phone()))
+
+
+def test_every_arrival_of_a_customer_is_kept_with_who_which_channel_and_why(leads, world):
+    # b is off duty, so the rotation gives the customer to a; b still enters a walk-in.
+    add_users(leads, world.user("a"), world.user("mgr", Role.manager),
+              world.user("b", on_duty=False))
+    phone = unique_phone()
+    with entrypoint_hook(leads, "create") as create:
+        first = create(world.token("mgr"), new_lead(world, phone))
+        create(world.token("b"), new_lead(world, phone, channel="walk_in"))
+    with entrypoint_hook(leads, "arrivals") as arrivals:
+        history = arrivals(world.token("mgr"), first["customer_id"])["items"]
+        assert [(h["status"], h["channel"]) for h in history] == [
+            ("created", "douyin"), ("duplicate", "walk_in")]
+        assert history[1]["created_by"] == world.users["b"]["id"]
+        assert "round-robin" in history[0]["assignment_reason"]
+        assert first["owner_id"] == world.users["a"]["id"]
+        with pytest.raises(NotFound):
+            arrivals(world.token("b"), first["customer_id"])

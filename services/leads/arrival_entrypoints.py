@@ -1,0 +1,40 @@
+"""A customer's arrivals: every lead that named them, duplicates included (who entered it,
+through which channel, when, and where it was assigned and why)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from contracts.actor import Role
+from contracts.errors import NotFound, ValidationFailed
+from kit.service import rpc
+from services.leads import pool, store
+
+
+class Arrivals:
+    """Mixin of LeadsService."""
+
+    @rpc
+    def arrivals(self, token: str, customer_id: str) -> dict:
+        actor = self.keys.actor(token, Role.consultant, Role.manager, Role.director,
+                                Role.admin)
+        try:
+            wanted = uuid.UUID(str(customer_id))
+        except ValueError:
+            raise ValidationFailed("not a customer id", "customer_id") from None
+        key = self.db.get(store.CustomerKey, wanted)
+        if key is None or key.company_id != actor.company_id or not pool.may_see_history(
+                self.db, actor, key):
+            raise NotFound("no such customer", "customer_id")
+        rows = self.db.scalars(select(store.Lead).where(store.Lead.customer_id == wanted)
+                               .order_by(store.Lead.created_at))
+        return {"items": [{
+            "lead_id": str(r.id), "status": r.status, "channel": r.channel,
+            "sub_source": r.sub_source, "source": r.source, "grade": r.grade,
+            "created_by": str(r.created_by), "created_at": r.created_at.isoformat(),
+            "owner_id": str(r.owner_id) if r.owner_id else None,
+            "assignment_strategy": r.assignment_strategy,
+            "assignment_reason": r.assignment_reason,
+            "agent_id": str(r.agent_id) if r.agent_id else None} for r in rows]}
