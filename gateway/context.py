@@ -68,6 +68,16 @@ def json_body() -> dict:
     return data
 
 
+def optional_json_body() -> dict:
+    """Like json_body, but an empty body is an empty object (for optional notes/reasons)."""
+    if not request.data:
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationFailed("the body must be a JSON object", "body")
+    return data
+
+
 def query_args() -> dict:
     """Query string as a dict (one value per name) for a contracts Query model."""
     return {k: v for k, v in request.args.items()}

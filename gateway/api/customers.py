@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
-from contracts.errors import ValidationFailed
-from gateway.context import call, query_args, token
+from gateway.context import call, optional_json_body, query_args, token
 
 bp = Blueprint("customers", __name__)
 
@@ -21,7 +20,5 @@ def get_customer(customer_id: str):
 @bp.post("/api/customers/<customer_id>/reveal-phone")
 def reveal_phone(customer_id: str):
     caller = token()
-    body = request.get_json(silent=True) if request.data else {}
-    if not isinstance(body, dict):
-        raise ValidationFailed("the body must be a JSON object", "body")
-    return jsonify(call("customers", "reveal_phone", caller, customer_id, body.get("reason")))
+    reason = optional_json_body().get("reason")
+    return jsonify(call("customers", "reveal_phone", caller, customer_id, reason))

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
-from contracts.errors import ValidationFailed
-from gateway.context import call, json_body, token
+from gateway.context import call, json_body, optional_json_body, token
 
 bp = Blueprint("reception", __name__)
-
-
-def _optional_body() -> dict:
-    body = request.get_json(silent=True) if request.data else {}
-    if not isinstance(body, dict):
-        raise ValidationFailed("the body must be a JSON object", "body")
-    return body
 
 
 @bp.get("/api/projects/<project_id>/reception")
@@ -26,14 +18,14 @@ def queue(project_id: str):
 def join(project_id: str):
     caller = token()
     return jsonify(call("leads", "reception_join", caller, project_id,
-                        _optional_body().get("user_id")))
+                        optional_json_body().get("user_id")))
 
 
 @bp.post("/api/projects/<project_id>/reception/leave")
 def leave(project_id: str):
     caller = token()
     return jsonify(call("leads", "reception_leave", caller, project_id,
-                        _optional_body().get("user_id")))
+                        optional_json_body().get("user_id")))
 
 
 @bp.post("/api/projects/<project_id>/reception/next")

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
-from contracts.errors import ValidationFailed
-from gateway.context import call, query_args, token
+from gateway.context import call, optional_json_body, query_args, token
 
 bp = Blueprint("tasks", __name__)
 
@@ -16,7 +15,4 @@ def list_tasks():
 @bp.post("/api/tasks/<task_id>/complete")
 def complete_task(task_id: str):
     caller = token()
-    body = request.get_json(silent=True) if request.data else {}
-    if not isinstance(body, dict):
-        raise ValidationFailed("the body must be a JSON object", "body")
-    return jsonify(call("tasks", "complete", caller, task_id, body))
+    return jsonify(call("tasks", "complete", caller, task_id, optional_json_body()))

@@ -3,12 +3,9 @@ through which channel, when, and where it was assigned and why)."""
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import select
 
 from contracts.actor import Role
-from contracts.errors import NotFound, ValidationFailed
 from kit.service import rpc
 from services.leads import pool, store
 
@@ -20,15 +17,8 @@ class Arrivals:
     def arrivals(self, token: str, customer_id: str) -> dict:
         actor = self.keys.actor(token, Role.consultant, Role.manager, Role.director,
                                 Role.admin)
-        try:
-            wanted = uuid.UUID(str(customer_id))
-        except ValueError:
-            raise ValidationFailed("not a customer id", "customer_id") from None
-        key = self.db.get(store.CustomerKey, wanted)
-        if key is None or key.company_id != actor.company_id or not pool.may_see_history(
-                self.db, actor, key):
-            raise NotFound("no such customer", "customer_id")
-        rows = self.db.scalars(select(store.Lead).where(store.Lead.customer_id == wanted)
+        key = pool.history_key(self.db, actor, customer_id)
+        rows = self.db.scalars(select(store.Lead).where(store.Lead.customer_id == key.customer_id)
                                .order_by(store.Lead.created_at))
         return {"items": [{
             "lead_id": str(r.id), "status": r.status, "channel": r.channel,

@@ -124,3 +124,18 @@ def may_see_history(session: Session, actor, key: CustomerKey) -> bool:
     if actor.role == Role.manager:
         return key.owner_id is None or team_of(session, key.owner_id) == actor.team_id
     return actor.role == Role.director
+
+
+def history_key(session: Session, actor, customer_id) -> CustomerKey:
+    """The customer whose history (arrivals, rulings) the actor asks for, or NotFound."""
+    from contracts.errors import NotFound, ValidationFailed
+
+    try:
+        wanted = uuid.UUID(str(customer_id))
+    except ValueError:
+        raise ValidationFailed("not a customer id", "customer_id") from None
+    key = session.get(CustomerKey, wanted)
+    if key is None or key.company_id != actor.company_id or not may_see_history(
+            session, actor, key):
+        raise NotFound("no such customer", "customer_id")
+    return key

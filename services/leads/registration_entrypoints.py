@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from contracts import leads as c
 from contracts.actor import Role
-from contracts.errors import Conflict, NotFound, ValidationFailed, from_pydantic
+from contracts.errors import Conflict, ValidationFailed, from_pydantic
 from kit import clock, outbox, phones
 from kit.service import rpc
 from services.leads import pool, registrations, ruling, store
@@ -80,15 +80,9 @@ class Registrations:
     def rulings(self, token: str, customer_id: str) -> dict:
         """Every attribution decision about a customer, with its rule and reason."""
         actor = self.keys.actor(token, *RULING_READERS)
-        try:
-            wanted = uuid.UUID(str(customer_id))
-        except ValueError:
-            raise ValidationFailed("not a customer id", "customer_id") from None
-        key = self.db.get(store.CustomerKey, wanted)
-        if key is None or key.company_id != actor.company_id or not self._may_see_rulings(
-                actor, key):
-            raise NotFound("no such customer", "customer_id")
-        rows = self.db.scalars(select(store.Ruling).where(store.Ruling.customer_id == wanted)
+        key = pool.history_key(self.db, actor, customer_id)
+        rows = self.db.scalars(select(store.Ruling)
+                               .where(store.Ruling.customer_id == key.customer_id)
                                .order_by(store.Ruling.decided_at))
         return {"items": [{"id": str(r.id), "lead_id": str(r.lead_id) if r.lead_id else None,
                            "registration_id": str(r.registration_id)
@@ -96,6 +90,3 @@ class Registrations:
                            "outcome": r.outcome, "rule": r.rule, "reason": r.reason,
                            "attributed_to": str(r.attributed_to) if r.attributed_to else None,
                            "decided_at": r.decided_at.isoformat()} for r in rows]}
-
-    def _may_see_rulings(self, actor, key) -> bool:
-        return pool.may_see_history(self.db, actor, key)

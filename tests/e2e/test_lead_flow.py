@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import datetime
 
@@ -10,6 +9,7 @@ import pytest
 import requests
 
 from cli.demo_data import PROJECTS, demo_id
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -19,16 +19,6 @@ HZ_CONSULTANTS = {str(demo_id(f"user:{u}")): u for u in ("hz.chen", "hz.li", "hz
 
 def unique_phone() -> str:
     return f"137{uuid.uuid4().int % 10**8:08d}"
-
-
-def eventually(check, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"not reached within {timeout}s")
 
 
 def funnel_count(suite, metric: str) -> int:

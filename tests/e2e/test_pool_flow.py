@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 
 from cli.demo_data import PROJECTS
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
 HZ = str(PROJECTS["hz"][0])
-
-
-def eventually(check, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"not reached within {timeout}s")
 
 
 def test_a_released_customer_waits_in_the_pool_until_a_colleague_claims_it(suite):

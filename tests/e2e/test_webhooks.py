@@ -12,20 +12,11 @@ import pytest
 import requests
 
 from cli.demo_data import PROJECTS
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
 HZ = str(PROJECTS["hz"][0])
-
-
-def eventually(check, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"not reached within {timeout}s")
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 
@@ -14,6 +13,7 @@ from sqlalchemy import text
 from contracts import directory
 from contracts.actor import Actor, Role
 from kit import auth, outbox
+from tests.waiting import eventually
 
 
 @pytest.fixture
@@ -82,13 +82,7 @@ def publish(settings, producer: str, body: dict) -> None:
 
 def wait_for(check: Callable[[], object], timeout: float = 10.0, every: float = 0.05):
     """Poll until check() is truthy; returns its value (fails the test on timeout)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)
-    pytest.fail(f"condition not met within {timeout}s")
+    return eventually(check, timeout, every)
 
 
 def count(engine, sql: str, **params) -> int:
