@@ -20,6 +20,10 @@ from kit.service import KeyuanService, rpc
 from services.customers import domain, store
 
 
+class CustomerNotYetCreated(LookupError):
+    """An ownership change arrived before the customer's profile; it will be retried."""
+
+
 def _uuid(value, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
@@ -96,12 +100,17 @@ class CustomersService(KeepsUserCopy, KeyuanService):
         self._follow_owner(session, leads.OwnershipChanged.model_validate(env.payload))
 
     def _follow_owner(self, session, change: leads.OwnershipChanged) -> None:
-        """Ownership is decided by the leads service; apply it unless a newer one is here."""
-        session.execute(update(store.Customer).where(
+        """Ownership is decided by the leads service; apply it unless a newer one is here.
+
+        The change may overtake the customer's lead.created (another queue): then fail, so
+        the event is requeued and applied once the profile exists."""
+        applied = session.execute(update(store.Customer).where(
             store.Customer.id == change.customer_id,
             store.Customer.owner_revision < change.owner_revision,
         ).values(owner_id=change.owner_id, owner_revision=change.owner_revision,
-                 updated_at=change.at))
+                 updated_at=change.at).returning(store.Customer.id)).first()
+        if applied is None and session.get(store.Customer, change.customer_id) is None:
+            raise CustomerNotYetCreated(str(change.customer_id))
 
     @handles(leads.SERVICE, leads.LEAD_CREATED)
     def on_lead_created(self, session, env: Envelope) -> None:

@@ -57,3 +57,19 @@ def test_two_replicas_racing_on_repeated_deliveries_apply_it_once(infra, engine,
                  id=customer_id) == 1
     assert count(engine, "SELECT count(*) FROM customers.outbox WHERE "
                  "envelope->'payload'->>'customer_id' = :id", id=customer_id) == 1
+
+
+def test_an_ownership_change_that_overtakes_the_profile_is_applied_once_it_exists(
+        infra, engine, world, start):
+    start(CustomersService)
+    created = lead_created(infra, world)
+    customer_id = created["payload"]["customer_id"]
+    new_owner = str(uuid.uuid4())
+    claimed = envelope("leads", leads.CUSTOMER_CLAIMED, leads.OwnershipChanged(
+        customer_id=customer_id, company_id=world.company, project_id=world.project,
+        owner_id=new_owner, previous_owner_id=None, action="claim", by=new_owner,
+        reason=None, at=clock.now(), owner_revision=2).model_dump(mode="json"))
+    publish(infra, "leads", claimed)      # arrives first ...
+    publish(infra, "leads", created)      # ... the profile after it
+    wait_for(lambda: count(engine, "SELECT count(*) FROM customers.customers WHERE id = :c "
+                           "AND owner_id = :o", c=customer_id, o=new_owner), timeout=20)
