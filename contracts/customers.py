@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
-from contracts.common import Page
+from contracts.common import Model, Page
 
 SERVICE = "customers"
 
@@ -67,3 +68,76 @@ class CustomerCreated(BaseModel):
     channel: str
     stage: Stage
     created_at: datetime
+
+
+CUSTOMER_STAGE_CHANGED = "customer.stage_changed"
+FOLLOWUP_LOGGED = "followup.logged"
+
+# The default funnel, in order; invalid and lost are off-ramps from any open stage.
+FUNNEL = (Stage.new, Stage.contacted, Stage.invited, Stage.visited, Stage.intent,
+          Stage.subscribed, Stage.signed)
+OFF_RAMPS = (Stage.invalid, Stage.lost)
+
+
+class StageMove(Model):
+    """POST /api/customers/<id>/stage."""
+
+    stage: Stage
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    deal_amount: Annotated[int, Field(gt=0, le=100_000_000_000)] | None = None   # yuan
+    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=50)] | None = None
+
+
+class StageChanged(BaseModel):
+    """Payload of customer.stage_changed."""
+
+    customer_id: UUID
+    company_id: UUID
+    project_id: UUID
+    owner_id: UUID | None
+    from_stage: Stage
+    to_stage: Stage
+    seconds_in_previous: int
+    actor_id: UUID
+    at: datetime
+    reason: str | None = None
+    deal_amount: int | None = None
+    unit: str | None = None
+
+
+class FollowupType(StrEnum):
+    call = "call"          # 电话
+    wechat = "wechat"      # 微信
+    sms = "sms"            # 短信
+    visit = "visit"        # 到访
+    viewing = "viewing"    # 带看
+    other = "other"
+
+
+class NewFollowup(Model):
+    """POST /api/customers/<id>/followups."""
+
+    type: FollowupType
+    content: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                              max_length=2000)]
+    outcome: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    next_contact_at: datetime | None = None
+    units: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                 max_length=50)]] = Field(default_factory=list,
+                                                                          max_length=20)
+    client_id: UUID | None = None   # a client's retry key: the same id twice logs once
+
+
+class FollowupLogged(BaseModel):
+    """Payload of followup.logged."""
+
+    followup_id: UUID
+    customer_id: UUID
+    company_id: UUID
+    project_id: UUID
+    owner_id: UUID | None
+    actor_id: UUID
+    type: FollowupType
+    at: datetime
+    next_contact_at: datetime | None = None

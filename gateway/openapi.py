@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel
 
 from contracts import analytics, customers, directory, leads, tasks
+from gateway.api import imports as import_api
 
 bp = Blueprint("openapi", __name__)
 
@@ -27,6 +28,12 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
      customers.CustomerView),
     ("post", "/api/customers/{customer_id}/reveal-phone", "查看号码 Reveal the phone (audited)",
      None, None, None),
+    ("post", "/api/customers/{customer_id}/stage", "推进阶段 Move along the funnel",
+     customers.StageMove, None, customers.CustomerView),
+    ("get", "/api/customers/{customer_id}/stages", "阶段记录 Stage history", None, None, None),
+    ("post", "/api/customers/{customer_id}/followups", "写跟进 Log a follow-up",
+     customers.NewFollowup, None, None),
+    ("get", "/api/customers/{customer_id}/followups", "跟进记录 Follow-ups", None, None, None),
     ("get", "/api/tasks", "任务 Your tasks", None, tasks.TaskQuery, None),
     ("post", "/api/tasks/{task_id}/complete", "完成任务 Complete a task",
      tasks.TaskCompletion, None, tasks.TaskView),
@@ -71,7 +78,17 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
      None, None),
     ("get", "/api/analytics/funnel", "漏斗 Funnel counts", None, analytics.FunnelQuery,
      analytics.Funnel),
+    ("post", "/api/imports", "导入线索 Import leads from .xlsx/.csv (multipart; 202 + job)",
+     import_api.ImportUpload, None, import_api.ImportAccepted),
+    ("get", "/api/imports/{job_id}", "导入进度 An import's status and counts", None, None,
+     import_api.ImportStatus),
+    ("get", "/api/imports/{job_id}/report", "导入报告 Each row: created, merged or rejected, "
+     "and why", None, import_api.ReportQuery, None),
+    ("get", "/api/imports/{job_id}/report.xlsx", "下载导入报告 The report as .xlsx", None,
+     None, None),
 ]
+# Uploads: the body is multipart/form-data, not JSON.
+MULTIPART = {"/api/imports"}
 
 # Signed by other means (or the way in): no bearer token.
 PUBLIC = {"/api/auth/login", "/api/webhooks/leads/{channel}"}
@@ -106,7 +123,8 @@ def spec() -> dict:
             op["security"] = [{"bearer": []}]
         if body is not None:
             op["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": ref(body)}}}
+                "multipart/form-data" if path in MULTIPART else "application/json": {
+                    "schema": ref(body)}}}
         params = [{"name": part[1:-1], "in": "path", "required": True,
                    "schema": {"type": "string", "format": "uuid"} if part.endswith("_id}")
                    else {"type": "string"}}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from gateway.context import call, optional_json_body, query_args, token
+from gateway.context import call, json_body, optional_json_body, query_args, token
 
 bp = Blueprint("customers", __name__)
 
@@ -22,3 +22,25 @@ def reveal_phone(customer_id: str):
     caller = token()
     reason = optional_json_body().get("reason")
     return jsonify(call("customers", "reveal_phone", caller, customer_id, reason))
+
+
+@bp.post("/api/customers/<customer_id>/stage")
+def change_stage(customer_id: str):
+    caller = token()
+    return jsonify(call("customers", "change_stage", caller, customer_id, json_body()))
+
+
+@bp.get("/api/customers/<customer_id>/stages")
+def stage_history(customer_id: str):
+    return jsonify(call("customers", "stage_history", token(), customer_id))
+
+
+@bp.post("/api/customers/<customer_id>/followups")
+def log_followup(customer_id: str):
+    caller = token()
+    return jsonify(call("customers", "log_followup", caller, customer_id, json_body())), 201
+
+
+@bp.get("/api/customers/<customer_id>/followups")
+def followups(customer_id: str):
+    return jsonify(call("customers", "followups", token(), customer_id))

@@ -18,6 +18,7 @@ from kit.readcopy import KeepsUserCopy
 from kit.scope import visibility
 from kit.service import KeyuanService, rpc
 from services.customers import domain, store
+from services.customers.funnel_entrypoints import Funnel
 
 
 class CustomerNotYetCreated(LookupError):
@@ -31,7 +32,7 @@ def _uuid(value, field: str) -> uuid.UUID:
         raise ValidationFailed("not a valid id", field) from None
 
 
-class CustomersService(KeepsUserCopy, KeyuanService):
+class CustomersService(Funnel, KeepsUserCopy, KeyuanService):
     name = c.SERVICE
     outbox_table = store.Outbox
     inbox_table = store.Inbox
@@ -62,10 +63,11 @@ class CustomersService(KeepsUserCopy, KeyuanService):
                           for row in rows],
                 "total": total, "page": q.page, "page_size": q.page_size}
 
-    def _visible(self, actor, customer_id) -> store.Customer:
+    def _visible(self, actor, customer_id, lock: bool = False) -> store.Customer:
         wanted = _uuid(customer_id, "customer_id")
-        row = self.db.scalars(store.scoped(select(store.Customer), visibility(actor))
-                              .where(store.Customer.id == wanted)).first()
+        stmt = store.scoped(select(store.Customer), visibility(actor)).where(
+            store.Customer.id == wanted)
+        row = self.db.scalars(stmt.with_for_update() if lock else stmt).first()
         if row is None:
             raise NotFound("no such customer", "customer_id")
         return row
@@ -123,7 +125,8 @@ class CustomersService(KeepsUserCopy, KeyuanService):
                 name=lead.name, phone_enc=lead.phone.enc, phone_index=lead.phone.index,
                 phone_masked=lead.phone.masked, owner_id=lead.owner_id, stage=c.Stage.new.value,
                 channel=lead.channel.value, first_lead_id=lead.lead_id,
-                created_at=lead.created_at, updated_at=lead.created_at, version=1)
+                created_at=lead.created_at, updated_at=lead.created_at, version=1,
+                stage_entered_at=lead.created_at)
             .on_conflict_do_nothing().returning(store.Customer.id)).first()
         if created:
             self.emit(c.CUSTOMER_CREATED, c.CustomerCreated(

@@ -6,7 +6,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, MetaData, Select, String, Text, text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -51,6 +63,48 @@ class Customer(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The leads service decides ownership (assignment and pool); this follows its revision.
     owner_revision: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    stage_entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_followup_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_contact_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deal_amount: Mapped[int | None] = mapped_column(BigInteger)
+    deal_unit: Mapped[str | None] = mapped_column(String(50))
+    lost_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class StageChange(Base):
+    """Every move along the funnel: who, when, and how long the customer sat before."""
+
+    __tablename__ = "stage_changes"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    from_stage: Mapped[str] = mapped_column(String(20))
+    to_stage: Mapped[str] = mapped_column(String(20))
+    seconds_in_previous: Mapped[int] = mapped_column(Integer)
+    actor_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
+    deal_amount: Mapped[int | None] = mapped_column(BigInteger)
+    unit: Mapped[str | None] = mapped_column(String(50))
+
+
+class Followup(Base):
+    """A logged contact: call, WeChat, SMS, visit or viewing (带看, with the units shown)."""
+
+    __tablename__ = "followups"
+    __table_args__ = (UniqueConstraint("customer_id", "client_id"),
+                      Index("ix_followups_customer_at", "customer_id", "at"))
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    actor_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    type: Mapped[str] = mapped_column(String(20))
+    content: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(200))
+    next_contact_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    units: Mapped[list[str]] = mapped_column(ARRAY(String(50)), server_default="{}")
+    client_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class PiiAudit(Base):

@@ -1,0 +1,126 @@
+"""The funnel and the follow-up log: stage moves along allowed transitions, and logged
+contacts (calls, WeChat, visits, viewings). Both are facts other services react to."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from contracts import customers as c
+from contracts.errors import Forbidden, ValidationFailed, from_pydantic
+from kit import clock
+from kit.service import rpc
+from services.customers import domain, store
+
+
+def _parse(model, data):
+    try:
+        return model.model_validate(data or {})
+    except ValidationError as exc:
+        raise from_pydantic(exc) from None
+
+
+class Funnel:
+    """Mixin of CustomersService (uses its _visible scope check)."""
+
+    def _workable(self, token: str, customer_id) -> tuple:
+        actor = self.keys.actor(token)
+        if not domain.may_work_on(actor):
+            raise Forbidden("your role does not work on customers")
+        return actor, self._visible(actor, customer_id, lock=True)
+
+    @rpc
+    def change_stage(self, token: str, customer_id: str, move: dict) -> dict:
+        actor, customer = self._workable(token, customer_id)
+        wanted = _parse(c.StageMove, move)
+        current = c.Stage(customer.stage)
+        if current == wanted.stage:
+            return domain.view(customer, actor, self.keys.vault.open_phone).model_dump(
+                mode="json")  # a retried move
+        domain.check_move(current, wanted)
+        now = clock.now()
+        entered = customer.stage_entered_at or customer.created_at
+        seconds = max(0, int((now - entered).total_seconds()))
+        customer.stage, customer.stage_entered_at = wanted.stage.value, now
+        customer.updated_at, customer.version = now, customer.version + 1
+        if wanted.stage == c.Stage.signed:
+            customer.deal_amount, customer.deal_unit = wanted.deal_amount, wanted.unit
+        if wanted.stage == c.Stage.lost:
+            customer.lost_reason = wanted.reason
+        self.db.add(store.StageChange(
+            id=uuid.uuid4(), company_id=customer.company_id, customer_id=customer.id,
+            from_stage=current.value, to_stage=wanted.stage.value, seconds_in_previous=seconds,
+            actor_id=actor.user_id, at=now, reason=wanted.reason,
+            deal_amount=wanted.deal_amount, unit=wanted.unit))
+        self.emit(c.CUSTOMER_STAGE_CHANGED, c.StageChanged(
+            customer_id=customer.id, company_id=customer.company_id,
+            project_id=customer.project_id, owner_id=customer.owner_id, from_stage=current,
+            to_stage=wanted.stage, seconds_in_previous=seconds, actor_id=actor.user_id,
+            at=now, reason=wanted.reason, deal_amount=wanted.deal_amount, unit=wanted.unit))
+        self.db.commit()
+        return domain.view(customer, actor, self.keys.vault.open_phone).model_dump(mode="json")
+
+    @rpc
+    def stage_history(self, token: str, customer_id: str) -> dict:
+        actor = self.keys.actor(token)
+        customer = self._visible(actor, customer_id)
+        rows = self.db.scalars(select(store.StageChange).where(
+            store.StageChange.customer_id == customer.id).order_by(store.StageChange.at))
+        return {"items": [{"from": r.from_stage, "to": r.to_stage,
+                           "to_label": c.STAGE_LABELS[c.Stage(r.to_stage)],
+                           "seconds_in_previous": r.seconds_in_previous,
+                           "actor_id": str(r.actor_id), "at": r.at.isoformat(),
+                           "reason": r.reason, "deal_amount": r.deal_amount, "unit": r.unit}
+                          for r in rows]}
+
+    @rpc
+    def log_followup(self, token: str, customer_id: str, followup: dict) -> dict:
+        actor, customer = self._workable(token, customer_id)
+        new = _parse(c.NewFollowup, followup)
+        now = clock.now()
+        if new.next_contact_at is not None and new.next_contact_at <= now:
+            raise ValidationFailed("the next contact must be in the future", "next_contact_at")
+        if new.units and new.type != c.FollowupType.viewing:
+            raise ValidationFailed("units shown belong to a viewing (带看)", "units")
+        followup_id = uuid.uuid4()
+        stored = self.db.execute(insert(store.Followup).values(
+            id=followup_id, company_id=customer.company_id, customer_id=customer.id,
+            actor_id=actor.user_id, type=new.type.value, content=new.content,
+            outcome=new.outcome, next_contact_at=new.next_contact_at, units=new.units,
+            client_id=new.client_id, at=now,
+        ).on_conflict_do_nothing().returning(store.Followup.id)).first()
+        if stored is None:  # the same client_id again: answer what was logged
+            self.db.rollback()
+            row = self.db.scalars(select(store.Followup).where(
+                store.Followup.customer_id == customer.id,
+                store.Followup.client_id == new.client_id)).one()
+            return _followup_view(row)
+        customer.last_followup_at, customer.updated_at = now, now
+        if new.next_contact_at is not None:
+            customer.next_contact_at = new.next_contact_at
+        self.emit(c.FOLLOWUP_LOGGED, c.FollowupLogged(
+            followup_id=followup_id, customer_id=customer.id, company_id=customer.company_id,
+            project_id=customer.project_id, owner_id=customer.owner_id,
+            actor_id=actor.user_id, type=new.type, at=now,
+            next_contact_at=new.next_contact_at))
+        self.db.commit()
+        return _followup_view(self.db.get(store.Followup, followup_id))
+
+    @rpc
+    def followups(self, token: str, customer_id: str) -> dict:
+        actor = self.keys.actor(token)
+        customer = self._visible(actor, customer_id)
+        rows = self.db.scalars(select(store.Followup).where(
+            store.Followup.customer_id == customer.id).order_by(store.Followup.at.desc())
+            .limit(200))
+        return {"items": [_followup_view(r) for r in rows]}
+
+
+def _followup_view(row: store.Followup) -> dict:
+    return {"id": str(row.id), "type": row.type, "content": row.content,
+            "outcome": row.outcome, "units": list(row.units or []),
+            "next_contact_at": row.next_contact_at.isoformat() if row.next_contact_at else None,
+            "actor_id": str(row.actor_id), "at": row.at.isoformat()}

@@ -1,0 +1,49 @@
+import pytest
+
+from contracts.customers import Stage, StageMove
+from contracts.errors import ValidationFailed
+from services.customers.domain import check_move
+
+
+def move(stage, **extra):
+    return StageMove(stage=stage, **extra)
+
+
+def test_forward_moves_may_skip_steps():
+    check_move(Stage.new, move(Stage.contacted))
+    check_move(Stage.new, move(Stage.visited))  # a walk-in is visited at once
+
+
+@pytest.mark.parametrize(("current", "target"), [
+    (Stage.visited, Stage.contacted), (Stage.signed, Stage.subscribed), (Stage.intent,
+                                                                         Stage.new)])
+def test_the_funnel_never_goes_back(current, target):
+    with pytest.raises(ValidationFailed) as refused:
+        check_move(current, move(target))
+    assert refused.value.field == "stage"
+
+
+def test_signing_records_amount_and_unit_naming_what_is_missing():
+    with pytest.raises(ValidationFailed) as no_amount:
+        check_move(Stage.subscribed, move(Stage.signed, unit="3-1-1201"))
+    assert no_amount.value.field == "deal_amount"
+    with pytest.raises(ValidationFailed) as no_unit:
+        check_move(Stage.subscribed, move(Stage.signed, deal_amount=3_200_000))
+    assert no_unit.value.field == "unit"
+    check_move(Stage.subscribed, move(Stage.signed, deal_amount=3_200_000, unit="3-1-1201"))
+
+
+def test_off_ramps_need_a_reason_and_lead_back_only_to_new():
+    with pytest.raises(ValidationFailed) as no_reason:
+        check_move(Stage.contacted, move(Stage.lost))
+    assert no_reason.value.field == "reason"
+    check_move(Stage.contacted, move(Stage.lost, reason="已在别处购房"))
+    check_move(Stage.lost, move(Stage.new))
+    with pytest.raises(ValidationFailed):
+        check_move(Stage.invalid, move(Stage.intent))
+
+
+def test_a_signed_deal_can_be_lost_but_not_declared_invalid():
+    check_move(Stage.signed, move(Stage.lost, reason="退房"))
+    with pytest.raises(ValidationFailed):
+        check_move(Stage.signed, move(Stage.invalid, reason="错号"))
