@@ -104,7 +104,7 @@ def cmd_import(args) -> int:
     from kit.crypto import Vault
     from kit.db import make_engine
     from kit.settings import get_settings
-    from services.leads import import_store, imports
+    from services.leads import import_store, store
 
     path = Path(args.file)
     if not path.is_file():
@@ -140,8 +140,8 @@ def cmd_import(args) -> int:
         progress.close()
         if args.report:
             with Session(engine) as session:
-                Path(args.report).write_bytes(imports.report_xlsx(
-                    import_store.report_lines(session, result.job_id)))
+                job = session.get(store.ImportJob, result.job_id)
+                Path(args.report).write_bytes(import_store.report_workbook(session, job)[1])
     except KeyuanError as exc:
         progress.close()
         return _refuse(f"{exc.field}: {exc.message}" if exc.field else exc.message)

@@ -12,6 +12,7 @@ from gateway.api import (
     auth,
     customers,
     health,
+    imports,
     leads,
     pool,
     projects,
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, rpc: RpcClient | None = None) -
     errors.register(app)
     metrics.register(app)
     for blueprint in (auth.bp, leads.bp, customers.bp, tasks.bp, analytics.bp, health.bp,
+                      imports.bp,
                       pool.bp, projects.bp, reception.bp, registrations.bp, webhooks.bp,
                       openapi_bp):
         app.register_blueprint(blueprint)

@@ -1,5 +1,9 @@
 """Lead import entrypoints (a mixin of LeadsService): start a job, run jobs on a timer,
-answer its status and report. The work is in imports (pure) and import_store (bulk)."""
+answer its status and report. The work is in imports (pure) and import_store (bulk).
+
+Reading a big workbook takes seconds of pure CPU, which would stall every other worker of
+this eventlet process (live intake included): it runs in eventlet's native thread pool
+(tpool.execute), and the batches yield between them."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import logging
 import uuid
 
 import eventlet
+from eventlet import tpool
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from pydantic import ValidationError
@@ -55,7 +60,8 @@ class LeadImports:
         wanted = imports.validate_request(request)
         content = imports.decode_content(wanted.content_b64)
         checked = import_store.check(self.db, actor, wanted.project_id, wanted.filename,
-                                     content, wanted.mapping, wanted.assign)
+                                     content, wanted.mapping, wanted.assign,
+                                     offload=tpool.execute)
         job_id = uuid.uuid4()
         import_store.create_job(
             self.db, self.keys.vault, job_id=job_id, company_id=actor.company_id,
@@ -87,14 +93,9 @@ class LeadImports:
     @rpc
     def import_report_xlsx(self, token: str, job_id: str) -> dict:
         job = self._visible_job(self.keys.actor(token), job_id)
-        view = import_store.status_view(job)
-        lines = import_store.report_lines(self.db, job.id)
-        content = imports.report_xlsx(_cooperative(lines), summary={
-            "文件": job.filename, "状态": job.status, "总行数": job.total,
-            "新建": job.created, "合并": job.merged, "拒绝": job.rejected,
-            "忽略的列": "、".join(view["ignored_columns"]) or "无"})
-        stem = job.filename.rsplit(".", 1)[0]
-        return {"filename": f"导入报告-{stem}.xlsx", "content_type": imports.XLSX_TYPE,
+        filename, content = import_store.report_workbook(self.db, job, pause=eventlet.sleep,
+                                                         offload=tpool.execute)
+        return {"filename": filename, "content_type": imports.XLSX_TYPE,
                 "content_b64": base64.b64encode(content).decode()}
 
     @timer(interval=1)
@@ -102,15 +103,7 @@ class LeadImports:
         """Run one waiting (or interrupted) job, if any; every replica may look."""
         try:
             import_store.run_next(self.db.get_bind(), self.keys.vault, pause=eventlet.sleep,
-                                  stopping=self.stopping)
+                                  stopping=self.stopping, offload=tpool.execute)
         except Exception:
             log.exception("looking for import jobs failed")
-
-
-def _cooperative(items, every: int = 1000):
-    """Let the service's other workers run while a long report is written."""
-    for count, item in enumerate(items, start=1):
-        if count % every == 0:
-            eventlet.sleep()
-        yield item
 

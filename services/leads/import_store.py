@@ -17,9 +17,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
 
-from sqlalchemy import Connection, Engine, LargeBinary, Text, func, select, text, update
-from sqlalchemy.dialects.postgresql import UUID, insert
+from psycopg import sql
+from psycopg.types.json import Jsonb
+from sqlalchemy import Connection, Engine, LargeBinary, Table, Text, func, select, text, update
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -36,7 +40,10 @@ from services.leads.store import Base, CustomerKey, ImportJob, ImportRow, Lead
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+NAME = imports.LEAD_FIELDS.index("name")
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+# Runs a CPU-bound pure function elsewhere: offload(function, *args) -> its result.
+Offload = Callable[..., Any]
 FILE_CONTEXT = "import_file"
 
 
@@ -81,10 +88,17 @@ class Checked:
     assign: str
 
 
+def _inline(function: Callable[..., Any], *args: Any) -> Any:
+    return function(*args)
+
+
 def check(session: Session, actor: Actor, project_id: uuid.UUID, filename: str,
-          content: bytes, mapping: dict | None, assign: str) -> Checked:
+          content: bytes, mapping: dict | None, assign: str,
+          offload: Offload = _inline) -> Checked:
     """Everything about an upload that can be refused at once, each naming its field: the
-    project, the caller's right, the file's size and format, the header, the owner."""
+    project, the caller's right, the file's size and format, the header, the owner.
+    `offload(function, *args)` runs the reading of the file (seconds for a big workbook):
+    a service passes eventlet's tpool.execute so its other workers keep answering."""
     project = store.project(session, project_id)
     if project is None or project.company_id != actor.company_id:
         raise ValidationFailed("unknown project", "project_id")
@@ -94,7 +108,7 @@ def check(session: Session, actor: Actor, project_id: uuid.UUID, filename: str,
         raise imports.too_large()
     if not content:
         raise ValidationFailed("the file is empty", "file")
-    plan = imports.plan_columns(imports.read_table(content, filename).headers, mapping)
+    plan = imports.plan_columns(offload(imports.read_headers, content, filename), mapping)
     owner = imports.parse_assign(assign, actor)
     if owner not in (POOL, ROUND_ROBIN) and not active_consultant(
             session, uuid.UUID(owner), project_id):
@@ -149,6 +163,22 @@ def report_lines(session: Session, job_id: uuid.UUID) -> Iterator[imports.Report
         yield imports.ReportRow(*row)
 
 
+def report_workbook(session: Session, job: ImportJob,
+                    pause: Callable[[], object] | None = None,
+                    offload: Offload = _inline) -> tuple[str, bytes]:
+    """(file name, .xlsx) of a job's report: every row, then a summary sheet."""
+    lines = []
+    for number, line in enumerate(report_lines(session, job.id), start=1):
+        if pause is not None and number % 1000 == 0:
+            pause()
+        lines.append(line)
+    ignored = (job.mapping or {}).get("ignored", [])
+    content = offload(imports.report_xlsx, lines, {
+        "文件": job.filename, "状态": job.status, "总行数": job.total, "新建": job.created,
+        "合并": job.merged, "拒绝": job.rejected, "忽略的列": "、".join(ignored) or "无"})
+    return f"导入报告-{job.filename.rsplit('.', 1)[0]}.xlsx", content
+
+
 # ---------------------------------------------------------------- one batch
 
 @dataclass(frozen=True)
@@ -180,6 +210,22 @@ def _known_keys(session: Session, company_id: uuid.UUID, indices: list[str]
         .where(k.company_id == company_id, k.phone_index.in_(indices)))}
 
 
+# One statement for a batch's new customers, whatever its size: arrays, not 1,000 VALUES.
+NEW_KEYS = text(f"""
+    INSERT INTO {store.SCHEMA}.customer_keys (customer_id, company_id, phone_index, first_lead_id,
+                                     owner_id, owner_since, created_at, project_id, name,
+                                     phone_masked, grade)
+    SELECT k.customer_id, :company_id, k.phone_index, k.first_lead_id, k.owner_id,
+           CASE WHEN k.owner_id IS NULL THEN NULL ELSE CAST(:now AS timestamptz) END,
+           :now, :project_id, k.name, k.phone_masked, k.grade
+    FROM unnest(CAST(:customer_id AS uuid[]), CAST(:phone_index AS text[]),
+                CAST(:first_lead_id AS uuid[]), CAST(:owner_id AS uuid[]),
+                CAST(:name AS text[]), CAST(:phone_masked AS text[]), CAST(:grade AS text[]))
+         AS k(customer_id, phone_index, first_lead_id, owner_id, name, phone_masked, grade)
+    ON CONFLICT (company_id, phone_index) DO NOTHING
+    RETURNING phone_index""")
+
+
 def _owners(session: Session, target: Target, count: int):
     if count == 0:
         return []
@@ -195,16 +241,37 @@ def _owners(session: Session, target: Target, count: int):
 
 
 def _event(event_type: str, payload, now) -> dict:
+    """An outbox row exactly as outbox.record writes it."""
     env = outbox.envelope(c.SERVICE, event_type, payload.model_dump(mode="json"))
-    return {"id": env.id, "event_type": event_type, "envelope": env.model_dump(mode="json"),
-            "created_at": now, "next_attempt_at": now}
+    return {"id": env.id, "event_type": event_type,
+            "envelope": Jsonb(env.model_dump(mode="json")), "created_at": now,
+            "next_attempt_at": now}
+
+
+def copy_rows(session: Session, table: Table, rows: list[dict]) -> None:
+    """COPY rows (dicts with the same keys) into `table` in the session's transaction: a
+    batch of leads goes in at COPY speed rather than statement by statement."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.schema, table.name),
+        sql.SQL(", ").join(sql.Identifier(name) for name in columns))
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in columns])
+
+
+def _plain(value):
+    return value.value if isinstance(value, Enum) else value
 
 
 def store_batch(session: Session, vault: Vault, target: Target, rows: list[ParsedRow]
                 ) -> Counts:
     """Store one batch in the caller's transaction (the caller commits)."""
     now = clock.now()
-    valid = [r for r in rows if r.lead is not None]
+    valid = [r for r in rows if r.values is not None]
     sealed = {}
     for r in valid:
         if r.e164 not in sealed:
@@ -222,17 +289,18 @@ def store_batch(session: Session, vault: Vault, target: Target, rows: list[Parse
                zip(creators, _owners(session, target, len(creators)), strict=True)}
     created: set[str] = set()
     if creators:
-        k = CustomerKey.__table__
-        created = set(session.scalars(
-            insert(k).values([{
-                "customer_id": planned[index][0], "company_id": target.company_id,
-                "phone_index": index, "first_lead_id": lead_ids[r.number],
-                "owner_id": planned[index][1].owner_id,
-                "owner_since": now if planned[index][1].owner_id else None,
-                "created_at": now, "project_id": target.project_id, "name": r.lead.name,
-                "phone_masked": sealed[r.e164].masked} for index, r in creators.items()])
-            .on_conflict_do_nothing(index_elements=["company_id", "phone_index"])
-            .returning(k.c.phone_index)))
+        columns = {
+            "customer_id": [planned[index][0] for index in creators],
+            "phone_index": list(creators),
+            "first_lead_id": [lead_ids[r.number] for r in creators.values()],
+            "owner_id": [planned[index][1].owner_id for index in creators],
+            "name": [r.values[NAME] for r in creators.values()],
+            "phone_masked": [sealed[r.e164].masked for r in creators.values()],
+            "grade": [r.grade for r in creators.values()],
+        }
+        created = set(session.scalars(NEW_KEYS, {
+            **columns, "company_id": target.company_id, "project_id": target.project_id,
+            "now": now}))
         keys.update({index: (planned[index][0], planned[index][1].owner_id)
                      for index in created})
         raced = [index for index in creators if index not in created]
@@ -241,7 +309,7 @@ def store_batch(session: Session, vault: Vault, target: Target, rows: list[Parse
     counts = Counts()
     leads, events, report = [], [], []
     for r in rows:
-        if r.lead is None:
+        if r.values is None:
             counts.count(REJECTED)
             report.append({"job_id": target.job_id, "row_number": r.number,
                            "outcome": REJECTED, "reason": r.reason, "field": r.field,
@@ -259,21 +327,24 @@ def store_batch(session: Session, vault: Vault, target: Target, rows: list[Parse
                                       "customer", MERGED)
             reason = r.reason or "phone already a customer of the company (已有客户)"
         counts.count(outcome)
-        lead_id, lead = lead_ids[r.number], r.lead
+        lead_id = lead_ids[r.number]
+        lead = dict(zip(imports.LEAD_FIELDS, r.values, strict=True))   # validated already
+        channel = lead["channel"]
         leads.append({
             "id": lead_id, "company_id": target.company_id, "project_id": target.project_id,
-            "customer_id": customer_id, "channel": lead.channel.value,
-            "sub_source": lead.sub_source, "name": lead.name, "phone_enc": phone.enc,
-            "phone_index": phone.index, "note": lead.note,
+            "customer_id": customer_id, "channel": channel.value,
+            "sub_source": lead["sub_source"], "name": lead["name"], "phone_enc": phone.enc,
+            "phone_index": phone.index, "note": lead["note"],
             "status": "created" if new else "duplicate", "owner_id": owner_id,
             "assignment_strategy": strategy, "assignment_reason": why, "source": "import",
             "import_job_id": target.job_id, "created_by": target.created_by,
-            "created_at": now, **lead.model_dump(include=set(PORTRAIT_COLUMNS))})
+            "created_at": now, "grade": r.grade, "grade_reason": r.grade_reason,
+            **{name: _plain(lead.get(name)) for name in PORTRAIT_COLUMNS}})
         events.append(_event(c.LEAD_CREATED, c.LeadCreated(
             lead_id=lead_id, customer_id=customer_id, company_id=target.company_id,
-            project_id=target.project_id, channel=lead.channel, sub_source=lead.sub_source,
-            name=lead.name, phone=phone, duplicate=not new, owner_id=owner_id,
-            created_at=now, source="import"), now))
+            project_id=target.project_id, channel=channel, sub_source=lead["sub_source"],
+            name=lead["name"], phone=phone, duplicate=not new, owner_id=owner_id,
+            created_at=now, source="import", grade=r.grade), now))
         if new:
             events.append(_event(c.LEAD_ASSIGNED, c.LeadAssigned(
                 lead_id=lead_id, customer_id=customer_id, company_id=target.company_id,
@@ -284,10 +355,9 @@ def store_batch(session: Session, vault: Vault, target: Target, rows: list[Parse
                        "lead_id": lead_id, "customer_id": customer_id})
 
     # The report lines go first: a second runner of the same rows stops at their key.
-    session.execute(insert(ImportRow.__table__), report)
-    if leads:
-        session.execute(insert(Lead.__table__), leads)
-        session.execute(store.Outbox.insert(), events)
+    copy_rows(session, ImportRow.__table__, report)
+    copy_rows(session, Lead.__table__, leads)
+    copy_rows(session, store.Outbox, events)
     j = ImportJob.__table__.c
     session.execute(update(ImportJob.__table__).where(j.id == target.job_id).values(
         created=j.created + counts.created, merged=j.merged + counts.merged,
@@ -360,11 +430,13 @@ def _never() -> bool:
 def run(conn: Connection, vault: Vault, job_id: uuid.UUID, *,
         pause: Callable[[], object] | None = None,
         progress: Callable[[int, int], object] | None = None,
-        stopping: Callable[[], bool] = _never, batch: int = BATCH) -> RunResult:
-    """Run (or resume) a job whose advisory lock `conn` holds."""
+        stopping: Callable[[], bool] = _never, batch: int = BATCH,
+        offload: Offload = _inline) -> RunResult:
+    """Run (or resume) a job whose advisory lock `conn` holds. `offload` runs the parsing
+    (see check); `pause` is called between batches."""
     session = Session(bind=conn, expire_on_commit=False)
     try:
-        return _run(session, vault, job_id, pause, progress, stopping, batch)
+        return _run(session, vault, job_id, pause, progress, stopping, batch, offload)
     except BaseException:
         session.rollback()
         raise
@@ -373,28 +445,28 @@ def run(conn: Connection, vault: Vault, job_id: uuid.UUID, *,
 
 
 def _run(session: Session, vault: Vault, job_id: uuid.UUID, pause, progress, stopping,
-         batch: int) -> RunResult:
+         batch: int, offload: Offload) -> RunResult:
     j = ImportJob.__table__.c
     job = session.get(ImportJob, job_id)
     if job is None or job.status in (DONE, FAILED):
         return RunResult(job_id, job.status if job else "missing")
     sealed = session.get(ImportFile, job_id)
     options = job.mapping or {}
+    rules = store.project_settings(session, job.project_id)
     session.commit()
 
     began = time.perf_counter()
     try:
-        table = imports.read_table(open_file(vault, sealed.content), job.filename)
-        plan = imports.plan_columns(table.headers, options.get("mapping"))
-        rows = list(imports.parse_rows(table.rows, plan, job.project_id,
-                                       c.Channel(options.get("channel", "other")), pause))
+        plan, rows = offload(imports.parse_all, open_file(vault, sealed.content), job.filename,
+                             job.project_id, options.get("mapping"),
+                             c.Channel(options.get("channel", "other")), rules)
     except KeyuanError as exc:
         session.execute(update(ImportJob.__table__).where(j.id == job_id).values(
             status=FAILED, error=f"{exc.field}: {exc.message}"[:1000],
             finished_at=clock.now()))
         session.commit()
         return RunResult(job_id, FAILED, error=exc.message)
-    del sealed, table
+    del sealed
     result = RunResult(job_id, RUNNING, total=len(rows), ignored_columns=plan.ignored,
                        parse_seconds=time.perf_counter() - began)
     session.execute(update(ImportJob.__table__).where(j.id == job_id).values(
@@ -441,7 +513,8 @@ def _run(session: Session, vault: Vault, job_id: uuid.UUID, pause, progress, sto
 
 
 def run_next(engine: Engine, vault: Vault, *, pause: Callable[[], object] | None = None,
-             stopping: Callable[[], bool] = _never) -> RunResult | None:
+             stopping: Callable[[], bool] = _never,
+             offload: Offload = _inline) -> RunResult | None:
     """Find a job nobody is running and run it. A database that went away leaves the job
     running for a later try; anything else unexpected fails the job with the error."""
     with job_connection(engine) as conn:
@@ -449,7 +522,7 @@ def run_next(engine: Engine, vault: Vault, *, pause: Callable[[], object] | None
         if job_id is None:
             return None
         try:
-            return run(conn, vault, job_id, pause=pause, stopping=stopping)
+            return run(conn, vault, job_id, pause=pause, stopping=stopping, offload=offload)
         except Exception as exc:
             if transient(exc):
                 log.warning("import %s interrupted, will resume: %s", job_id, exc)

@@ -163,6 +163,13 @@ def read_table(content: bytes, filename: str | None = None) -> Table:
     raise ValidationFailed("the file has no rows", "file")
 
 
+def read_headers(content: bytes, filename: str | None = None) -> list[str]:
+    """Just the header row (the rest of the file is not read)."""
+    table = read_table(content, filename)
+    table.rows.close()
+    return table.headers
+
+
 def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl import load_workbook  # heavy: only when a workbook arrives
 
@@ -317,17 +324,17 @@ def plan_columns(headers: list[str], mapping: dict[str, str | None] | None = Non
             index = next((i for i, h in enumerate(headers)
                           if header_key(h) == header_key(header)), None)
         if index is None:
-            raise ValidationFailed(f"mapping: no column {header!r} in the header row "
+            raise ValidationFailed(f"no column {header!r} in the header row "
                                    f"({', '.join(h for h in headers if h)})", "mapping")
         wanted = (target or "").strip()
         explicit.add(index)
         if wanted.lower() in IGNORE:
             continue
         if wanted not in TARGETS:
-            raise ValidationFailed(f"mapping: {header!r} → {wanted!r} is not a lead field; "
+            raise ValidationFailed(f"{header!r} → {wanted!r} is not a lead field; "
                                    f"one of {', '.join(TARGETS)}", "mapping")
         if wanted in columns.values():
-            raise ValidationFailed(f"mapping: two columns map to {wanted}", "mapping")
+            raise ValidationFailed(f"two columns map to {wanted}", "mapping")
         columns[index] = wanted
     ignored: list[str] = []
     for index, header in enumerate(headers):
@@ -410,7 +417,7 @@ def phone_of(text: str | None, header: str = "phone") -> str:
     try:
         return phones.normalise(raw)
     except ValidationFailed as exc:
-        raise RowProblem(f"{header}: {exc.message} {_masked(text)}", "phone") from None
+        raise RowProblem(f"{header}: {exc.message}: {_masked(text)}", "phone") from None
 
 
 def channel_of(text: str | None, default: c.Channel) -> tuple[c.Channel, str | None]:
@@ -562,24 +569,40 @@ def validate_row(values: list[Any], plan: ColumnPlan, project_id: UUID,
         raise RowProblem(f"{source}: {problem.message.split(': ', 1)[-1]}", name) from None
 
 
-@dataclass
+LEAD_FIELDS = tuple(c.NewLead.model_fields)
+
+
+@dataclass(slots=True)
 class ParsedRow:
+    """One judged row. Lists run to hundreds of thousands of rows, so a valid row keeps its
+    NewLead's values as a tuple and `lead` rebuilds the (already validated) model."""
+
     number: int
     outcome: str                    # created (valid, first of its phone) | merged | rejected
-    lead: c.NewLead | None = None
+    values: tuple | None = None     # the NewLead's field values in LEAD_FIELDS order
     e164: str | None = None
     reason: str | None = None
     field: str | None = None
     first_row: int | None = None    # merged: the earlier row with the same phone
+    grade: str | None = None        # by the project's grading rules
+    grade_reason: str | None = None
+
+    @property
+    def lead(self) -> c.NewLead | None:
+        if self.values is None:
+            return None
+        return c.NewLead.model_construct(**dict(zip(LEAD_FIELDS, self.values, strict=True)))
 
 
 def parse_rows(rows: Iterable[tuple[int, list[Any]]], plan: ColumnPlan, project_id: UUID,
                channel: c.Channel = c.Channel.other,
-               pause: Callable[[], object] | None = None, every: int = 500
-               ) -> Iterator[ParsedRow]:
+               pause: Callable[[], object] | None = None, every: int = 500,
+               rules: c.ProjectLeadSettings | None = None) -> Iterator[ParsedRow]:
     """Judge each data row; blank rows are skipped (not rejected). A later row with a phone
-    already seen in the file is merged into the first. `pause` is called every `every` rows
-    (a service passes eventlet.sleep so a long file does not starve other work)."""
+    already seen in the file is merged into the first. The project's `rules` make fields
+    required and grade each lead, as for leads entered one by one. `pause` is called every
+    `every` rows (a service passes eventlet.sleep so a long file does not starve others)."""
+    rules = rules or c.ProjectLeadSettings()
     first: dict[str, int] = {}
     for count, (number, values) in enumerate(rows, start=1):
         if pause is not None and count % every == 0:
@@ -588,15 +611,22 @@ def parse_rows(rows: Iterable[tuple[int, list[Any]]], plan: ColumnPlan, project_
             continue
         try:
             lead, e164 = validate_row(values, plan, project_id, channel)
+            missing = domain.missing_required(lead, rules)
+            if missing:
+                raise RowProblem(f"{missing} is required for this project", missing)
         except RowProblem as problem:
             yield ParsedRow(number, REJECTED, reason=problem.reason, field=problem.field)
             continue
+        grade, grade_reason = domain.grade(lead, rules)
+        values = tuple(getattr(lead, name) for name in LEAD_FIELDS)
         if e164 in first:
-            yield ParsedRow(number, MERGED, lead, e164, field="phone", first_row=first[e164],
-                            reason=f"same phone as row {first[e164]} (与第{first[e164]}行重复)")
+            yield ParsedRow(number, MERGED, values, e164, field="phone", first_row=first[e164],
+                            reason=f"same phone as row {first[e164]} (与第{first[e164]}行重复)",
+                            grade=grade, grade_reason=grade_reason)
         else:
             first[e164] = number
-            yield ParsedRow(number, CREATED, lead, e164)
+            yield ParsedRow(number, CREATED, values, e164, grade=grade,
+                            grade_reason=grade_reason)
 
 
 @dataclass
@@ -608,11 +638,21 @@ class Parsed:
 
 def parse(content: bytes, filename: str | None, project_id: UUID,
           mapping: dict[str, str | None] | None = None, channel: c.Channel = c.Channel.other,
-          pause: Callable[[], object] | None = None) -> Parsed:
+          pause: Callable[[], object] | None = None,
+          rules: c.ProjectLeadSettings | None = None) -> Parsed:
     """The whole file judged: read, plan the columns, validate and dedupe every row."""
     table = read_table(content, filename)
     plan = plan_columns(table.headers, mapping)
-    return Parsed(table, plan, list(parse_rows(table.rows, plan, project_id, channel, pause)))
+    return Parsed(table, plan, list(parse_rows(table.rows, plan, project_id, channel, pause,
+                                               rules=rules)))
+
+
+def parse_all(content: bytes, filename: str | None, project_id: UUID,
+              mapping: dict[str, str | None] | None, channel: c.Channel,
+              rules: c.ProjectLeadSettings | None) -> tuple[ColumnPlan, list[ParsedRow]]:
+    """parse() without the table, for running in a thread of its own."""
+    parsed = parse(content, filename, project_id, mapping, channel, rules=rules)
+    return parsed.plan, parsed.rows
 
 
 # ---------------------------------------------------------------- who gets new customers
