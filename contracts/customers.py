@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -40,6 +40,54 @@ class CustomerQuery(Page):
     project_id: UUID | None = None
     owner_id: UUID | None = None
     q: str | None = Field(default=None, max_length=50)
+    tag: str | None = Field(default=None, max_length=80, pattern=r"^[^:]*:.+$")  # dim:value
+
+
+class Gender(StrEnum):
+    male = "male"
+    female = "female"
+    unknown = "unknown"
+
+
+class AgeBand(StrEnum):
+    under_25 = "<25"
+    from_25 = "25-34"
+    from_35 = "35-44"
+    from_45 = "45-54"
+    over_55 = "55+"
+
+
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+
+
+class Portrait(Model):
+    """The editable profile (PATCH /api/customers/<id>); every field optional."""
+
+    name: Label | None = None
+    gender: Gender | None = None
+    age_band: AgeBand | None = None
+    wechat: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2,
+                                             max_length=40)] | None = None
+    budget_min: Annotated[int, Field(ge=0, le=100_000_000_000)] | None = None
+    budget_max: Annotated[int, Field(ge=0, le=100_000_000_000)] | None = None
+    area_min: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    area_max: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    layouts: list[Label] | None = Field(default=None, max_length=10)
+    districts: list[Label] | None = Field(default=None, max_length=10)
+    purpose: Literal["self_use", "investment", "school_district", "upgrade"] | None = None
+    tags: dict[Label, list[Label]] | None = None     # dimension code → values
+    free_tags: list[Label] | None = Field(default=None, max_length=30)
+
+
+class CustomerPatch(Portrait):
+    version: int = Field(ge=1)   # the version you read: a stale one gets 409
+
+
+class TagDimension(Model):
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,29}$")]
+    name: Label
+    values: list[Label] = Field(min_length=1, max_length=100)
+    multi: bool = True
 
 
 class CustomerView(BaseModel):
@@ -55,6 +103,11 @@ class CustomerView(BaseModel):
     channel: str
     created_at: datetime
     updated_at: datetime
+    version: int = 1
+    completeness: int = 0            # 客户信息完善率, percent
+    portrait: dict = Field(default_factory=dict)
+    tags: dict[str, list[str]] = Field(default_factory=dict)
+    free_tags: list[str] = Field(default_factory=list)
 
 
 class CustomerCreated(BaseModel):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
 from gateway.context import call, json_body, optional_json_body, query_args, token
 
@@ -44,3 +44,28 @@ def log_followup(customer_id: str):
 @bp.get("/api/customers/<customer_id>/followups")
 def followups(customer_id: str):
     return jsonify(call("customers", "followups", token(), customer_id))
+
+
+@bp.patch("/api/customers/<customer_id>")
+def update_customer(customer_id: str):
+    caller = token()
+    body = json_body()
+    if "version" not in body and request.headers.get("If-Match", "").strip('" W/').isdigit():
+        body["version"] = int(request.headers["If-Match"].strip('" W/'))
+    return jsonify(call("customers", "update", caller, customer_id, body))
+
+
+@bp.get("/api/customers/<customer_id>/history")
+def history(customer_id: str):
+    return jsonify(call("customers", "history", token(), customer_id))
+
+
+@bp.get("/api/tag-dimensions")
+def tag_dimensions():
+    return jsonify(call("customers", "tag_dimensions", token()))
+
+
+@bp.post("/api/tag-dimensions")
+def define_tag_dimension():
+    caller = token()
+    return jsonify(call("customers", "define_tag_dimension", caller, json_body()))

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from contracts.actor import Actor, Role
-from contracts.customers import FUNNEL, OFF_RAMPS, STAGE_LABELS, CustomerView, Stage, StageMove
+from contracts.customers import (
+    FUNNEL,
+    OFF_RAMPS,
+    STAGE_LABELS,
+    CustomerView,
+    Portrait,
+    Stage,
+    StageMove,
+    TagDimension,
+)
 from contracts.errors import ValidationFailed
 from kit import phones
 
@@ -20,7 +29,8 @@ def may_reveal(actor: Actor, owner_id) -> bool:
     return shows_full_phone(actor, owner_id) or actor.has_scope("pii:reveal")
 
 
-def view(customer, actor: Actor, open_phone: Callable[[str], str]) -> CustomerView:
+def view(customer, actor: Actor, open_phone: Callable[[str], str],
+         tags: dict[str, list[str]] | None = None) -> CustomerView:
     full = shows_full_phone(actor, customer.owner_id)
     stage = Stage(customer.stage)
     return CustomerView(
@@ -29,7 +39,10 @@ def view(customer, actor: Actor, open_phone: Callable[[str], str]) -> CustomerVi
         phone=phones.national(open_phone(customer.phone_enc)) if full else customer.phone_masked,
         phone_masked=not full, owner_id=customer.owner_id, stage=stage,
         stage_label=STAGE_LABELS[stage], channel=customer.channel,
-        created_at=customer.created_at, updated_at=customer.updated_at)
+        created_at=customer.created_at, updated_at=customer.updated_at,
+        version=customer.version, completeness=getattr(customer, "completeness", 0) or 0,
+        portrait=dict(getattr(customer, "portrait", None) or {}),
+        tags={k: v for k, v in (tags or {}).items() if k}, free_tags=(tags or {}).get("", []))
 
 
 def check_move(current: Stage, move: StageMove) -> None:
@@ -60,3 +73,64 @@ def check_move(current: Stage, move: StageMove) -> None:
 def may_work_on(actor: Actor) -> bool:
     """Who may log follow-ups and move stages (within their scope)."""
     return actor.role in (Role.consultant, Role.manager, Role.director, Role.admin)
+
+
+# Tag dimensions a company starts with until it defines its own.
+DEFAULT_DIMENSIONS = (
+    TagDimension(code="focus", name="关注点",
+                 values=["学区", "地铁", "商圈", "景观", "车位", "物业", "医疗", "升值"]),
+    TagDimension(code="family", name="家庭结构",
+                 values=["单身", "二人世界", "三口之家", "二孩家庭", "三代同堂"], multi=False),
+    TagDimension(code="eligibility", name="购房资格", values=["有资格", "需社保", "无资格"],
+                 multi=False),
+    TagDimension(code="payment", name="付款方式", values=["全款", "商贷", "公积金", "组合贷"],
+                 multi=False),
+)
+
+# What a complete profile holds, and how much each part weighs (客户信息完善率).
+COMPLETENESS_WEIGHTS = {"name": 1, "phone": 1, "gender": 1, "age_band": 1, "wechat": 1,
+                        "budget": 2, "area": 1, "layouts": 2, "districts": 1, "purpose": 2,
+                        "tags": 1}
+PORTRAIT_KEYS = ("gender", "age_band", "budget_min", "budget_max", "area_min", "area_max",
+                 "layouts", "districts", "purpose")
+
+
+def completeness(portrait: dict, *, has_name: bool, has_phone: bool, has_wechat: bool,
+                 has_tags: bool) -> int:
+    present = {
+        "name": has_name, "phone": has_phone, "wechat": has_wechat, "tags": has_tags,
+        "gender": portrait.get("gender") not in (None, "unknown"),
+        "age_band": bool(portrait.get("age_band")),
+        "budget": portrait.get("budget_min") is not None
+        or portrait.get("budget_max") is not None,
+        "area": portrait.get("area_min") is not None or portrait.get("area_max") is not None,
+        "layouts": bool(portrait.get("layouts")), "districts": bool(portrait.get("districts")),
+        "purpose": bool(portrait.get("purpose")),
+    }
+    earned = sum(w for key, w in COMPLETENESS_WEIGHTS.items() if present[key])
+    return round(100 * earned / sum(COMPLETENESS_WEIGHTS.values()))
+
+
+def check_tags(tags: dict[str, list[str]], dimensions: dict[str, TagDimension]) -> None:
+    for code, values in tags.items():
+        dimension = dimensions.get(code)
+        if dimension is None:
+            raise ValidationFailed(f"no tag dimension {code!r}", f"tags.{code}")
+        unknown = [v for v in values if v not in dimension.values]
+        if unknown:
+            raise ValidationFailed(f"{dimension.name} has no value {unknown[0]!r}",
+                                   f"tags.{code}")
+        if not dimension.multi and len(values) > 1:
+            raise ValidationFailed(f"{dimension.name} takes one value", f"tags.{code}")
+
+
+def merged_portrait(current: dict, patch: Portrait) -> tuple[dict, dict]:
+    """The profile after the patch, and what changed ({field: [old, new]})."""
+    given = patch.model_dump(mode="json", include=set(PORTRAIT_KEYS), exclude_unset=True)
+    after = {**current, **given}
+    for low, high in (("budget_min", "budget_max"), ("area_min", "area_max")):
+        if after.get(low) is not None and after.get(high) is not None \
+                and after[high] < after[low]:
+            raise ValidationFailed(f"{high} must not be below {low}", high)
+    changes = {k: [current.get(k), v] for k, v in given.items() if current.get(k) != v}
+    return after, changes

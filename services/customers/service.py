@@ -19,6 +19,7 @@ from kit.scope import visibility
 from kit.service import KeyuanService, rpc
 from services.customers import domain, store
 from services.customers.funnel_entrypoints import Funnel
+from services.customers.profile_entrypoints import Profile
 
 
 class CustomerNotYetCreated(LookupError):
@@ -32,7 +33,7 @@ def _uuid(value, field: str) -> uuid.UUID:
         raise ValidationFailed("not a valid id", field) from None
 
 
-class CustomersService(Funnel, KeepsUserCopy, KeyuanService):
+class CustomersService(Profile, Funnel, KeepsUserCopy, KeyuanService):
     name = c.SERVICE
     outbox_table = store.Outbox
     inbox_table = store.Inbox
@@ -54,13 +55,19 @@ class CustomersService(Funnel, KeepsUserCopy, KeyuanService):
             stmt = stmt.where(store.Customer.owner_id == q.owner_id)
         if q.q:
             stmt = stmt.where(store.Customer.name.contains(q.q, autoescape=True))
+        if q.tag:
+            dimension, _, value = q.tag.partition(":")
+            stmt = stmt.where(store.Customer.id.in_(select(store.CustomerTag.customer_id).where(
+                store.CustomerTag.dimension == dimension, store.CustomerTag.value == value)))
         total = self.db.scalar(select(func.count()).select_from(stmt.subquery()))
         rows = self.db.scalars(stmt.order_by(store.Customer.created_at.desc(),
                                              store.Customer.id)
                                .limit(q.page_size).offset((q.page - 1) * q.page_size))
+        rows = list(rows)
+        tags = self._tags_of([row.id for row in rows])
         open_phone = self.keys.vault.open_phone
-        return {"items": [domain.view(row, actor, open_phone).model_dump(mode="json")
-                          for row in rows],
+        return {"items": [domain.view(row, actor, open_phone, tags.get(row.id)).model_dump(
+            mode="json") for row in rows],
                 "total": total, "page": q.page, "page_size": q.page_size}
 
     def _visible(self, actor, customer_id, lock: bool = False) -> store.Customer:
@@ -76,7 +83,9 @@ class CustomersService(Funnel, KeepsUserCopy, KeyuanService):
     def get(self, token: str, customer_id: str) -> dict:
         actor = self.keys.actor(token)
         row = self._visible(actor, customer_id)
-        return domain.view(row, actor, self.keys.vault.open_phone).model_dump(mode="json")
+        tags = self._tags_of([row.id]).get(row.id, {})
+        return domain.view(row, actor, self.keys.vault.open_phone, tags).model_dump(
+            mode="json")
 
     @rpc
     def reveal_phone(self, token: str, customer_id: str, reason: str | None = None) -> dict:

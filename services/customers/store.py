@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    Boolean,
     DateTime,
     Index,
     Integer,
@@ -19,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit.inbox import inbox_table
@@ -69,6 +70,10 @@ class Customer(Base):
     deal_amount: Mapped[int | None] = mapped_column(BigInteger)
     deal_unit: Mapped[str | None] = mapped_column(String(50))
     lost_reason: Mapped[str | None] = mapped_column(Text)
+    # The profile a consultant fills in (PATCH), and how complete it is.
+    portrait: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    wechat_enc: Mapped[str | None] = mapped_column(Text)
+    completeness: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
 class StageChange(Base):
@@ -105,6 +110,39 @@ class Followup(Base):
     units: Mapped[list[str]] = mapped_column(ARRAY(String(50)), server_default="{}")
     client_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CustomerTag(Base):
+    """A tag on a customer: a dimension's value, or a free tag (dimension '')."""
+
+    __tablename__ = "customer_tags"
+    __table_args__ = (Index("ix_customer_tags_lookup", "dimension", "value"),)
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(30), primary_key=True)
+    value: Mapped[str] = mapped_column(String(50), primary_key=True)
+
+
+class TagDimension(Base):
+    __tablename__ = "tag_dimensions"
+    __table_args__ = (UniqueConstraint("company_id", "code"),)
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    code: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(50))
+    values: Mapped[list[str]] = mapped_column(ARRAY(String(50)))
+    multi: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class History(Base):
+    """Every change to a profile: who, when, what (personal data shown masked)."""
+
+    __tablename__ = "history"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    actor_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changes: Mapped[dict] = mapped_column(JSONB)
 
 
 class PiiAudit(Base):

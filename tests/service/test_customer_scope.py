@@ -5,31 +5,13 @@ import uuid
 import pytest
 from nameko.testing.services import entrypoint_hook
 
-from contracts import customers, directory, leads
+from contracts import customers
 from contracts.actor import Role
 from contracts.errors import Forbidden, NotFound
 from kit import clock
-from kit.crypto import Vault
 from services.customers.service import CustomersService
 from services.tasks.service import TasksService
-from tests.service.conftest import count, envelope
-
-
-def add_users(container, facts):
-    with entrypoint_hook(container, "on_user_upserted") as upsert:
-        for fact in facts:
-            upsert(envelope("directory", directory.USER_UPSERTED, fact))
-
-
-def add_customer(container, settings, world, owner: str, phone: str) -> str:
-    payload = leads.LeadCreated(
-        lead_id=uuid.uuid4(), customer_id=uuid.uuid4(), company_id=world.company,
-        project_id=world.project, channel="walk_in", sub_source=None, name=f"客户{owner}",
-        phone=Vault.from_settings(settings).seal_phone(phone), duplicate=False,
-        owner_id=world.users[owner]["id"], created_at=clock.now())
-    with entrypoint_hook(container, "on_lead_created") as handle:
-        handle(envelope("leads", leads.LEAD_CREATED, payload.model_dump(mode="json")))
-    return str(payload.customer_id)
+from tests.service.conftest import add_customer, add_users, count, envelope
 
 
 @pytest.fixture
@@ -39,7 +21,7 @@ def team(start, world, infra):
              world.user("mgr2", Role.manager, team=world.other_team),
              world.user("boss", Role.director)]
     container = start(CustomersService)
-    add_users(container, facts)
+    add_users(container, *facts)
     ids = {who: add_customer(container, infra, world, who, phone) for who, phone in
            (("a", "+8613811110001"), ("b", "+8613811110002"), ("c", "+8613811110003"))}
     return container, ids
@@ -84,7 +66,7 @@ def test_revealing_a_phone_needs_the_scope_and_is_audited(team, world, engine):
 
 def test_tasks_follow_the_same_scope(start, world, infra):
     container = start(TasksService)
-    add_users(container, [world.user("a"), world.user("b"), world.user("mgr", Role.manager)])
+    add_users(container, world.user("a"), world.user("b"), world.user("mgr", Role.manager))
     for owner in ("a", "b"):
         fact = customers.CustomerCreated(
             customer_id=uuid.uuid4(), company_id=world.company, project_id=world.project,

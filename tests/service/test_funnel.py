@@ -4,29 +4,10 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from nameko.testing.services import entrypoint_hook
 
-from contracts.actor import Role
 from contracts.errors import Forbidden, NotFound, ValidationFailed
 from kit import clock
-from services.customers.service import CustomersService
-from tests.service.conftest import count
-from tests.service.test_customer_scope import add_customer, add_users
-
-
-@pytest.fixture
-def desk(start, world, infra):
-    container = start(CustomersService)
-    add_users(container, [world.user("a"), world.user("b"), world.user("mgr", Role.manager),
-                          world.user("svc", Role.service_agent)])
-    customer = add_customer(container, infra, world, "a", f"+86139{uuid.uuid4().int % 10**8:08d}")
-    yield container, customer
-    clock.reset()
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as rpc:
-        return rpc(*args)
+from tests.service.conftest import call, count
 
 
 def events(engine, customer, event_type):
@@ -34,8 +15,8 @@ def events(engine, customer, event_type):
                  "envelope->'payload'->>'customer_id' = :c", t=event_type, c=customer)
 
 
-def test_a_stage_move_records_who_when_and_time_in_the_previous_stage(desk, world, engine):
-    container, customer = desk
+def test_a_stage_move_records_who_when_and_time_in_the_previous_stage(customer_desk, world, engine):
+    container, customer = customer_desk
     clock.advance(timedelta(hours=2))
     moved = call(container, "change_stage", world.token("a"), customer, {"stage": "contacted"})
     assert moved["stage"] == "contacted" and moved["stage_label"] == "初步沟通"
@@ -48,8 +29,8 @@ def test_a_stage_move_records_who_when_and_time_in_the_previous_stage(desk, worl
     assert events(engine, customer, "customer.stage_changed") == 1
 
 
-def test_refused_moves_name_the_field_and_leave_the_stage(desk, world):
-    container, customer = desk
+def test_refused_moves_name_the_field_and_leave_the_stage(customer_desk, world):
+    container, customer = customer_desk
     call(container, "change_stage", world.token("a"), customer, {"stage": "visited"})
     for move, field in (({"stage": "contacted"}, "stage"), ({"stage": "signed"}, "deal_amount"),
                         ({"stage": "lost"}, "reason"), ({"stage": "won"}, "stage")):
@@ -59,16 +40,16 @@ def test_refused_moves_name_the_field_and_leave_the_stage(desk, world):
     assert call(container, "get", world.token("a"), customer)["stage"] == "visited"
 
 
-def test_signing_keeps_the_deal(desk, world, engine):
-    container, customer = desk
+def test_signing_keeps_the_deal(customer_desk, world, engine):
+    container, customer = customer_desk
     call(container, "change_stage", world.token("a"), customer,
          {"stage": "signed", "deal_amount": 3_280_000, "unit": "5幢1单元1203"})
     assert count(engine, "SELECT count(*) FROM customers.customers WHERE id = :c AND "
                  "deal_amount = 3280000 AND deal_unit = '5幢1单元1203'", c=customer) == 1
 
 
-def test_follow_ups_are_logged_once_per_client_id_and_announced(desk, world, engine):
-    container, customer = desk
+def test_follow_ups_are_logged_once_per_client_id_and_announced(customer_desk, world, engine):
+    container, customer = customer_desk
     key = str(uuid.uuid4())
     tomorrow = (clock.now() + timedelta(days=1)).isoformat()
     body = {"type": "viewing", "content": "带看样板间，关注学区", "units": ["A户型", "3-1-1201"],
@@ -81,8 +62,8 @@ def test_follow_ups_are_logged_once_per_client_id_and_announced(desk, world, eng
     assert [f["id"] for f in listed] == [first["id"]]
 
 
-def test_follow_up_refusals(desk, world):
-    container, customer = desk
+def test_follow_up_refusals(customer_desk, world):
+    container, customer = customer_desk
     past = (clock.now() - timedelta(hours=1)).isoformat()
     cases = [({"type": "call", "content": "x", "next_contact_at": past}, "next_contact_at"),
              ({"type": "call", "content": "x", "units": ["A户型"]}, "units"),
@@ -94,8 +75,8 @@ def test_follow_up_refusals(desk, world):
         assert refused.value.field == field
 
 
-def test_nobody_outside_the_scope_moves_or_follows_up(desk, world):
-    container, customer = desk
+def test_nobody_outside_the_scope_moves_or_follows_up(customer_desk, world):
+    container, customer = customer_desk
     with pytest.raises(NotFound):
         call(container, "log_followup", world.token("b"), customer,
              {"type": "call", "content": "抢客户"})

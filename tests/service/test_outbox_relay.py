@@ -61,6 +61,6 @@ def test_an_event_published_before_its_subscriber_ever_started_still_reaches_it(
     # `keyuan migrate` (run by the session fixture) declared every subscriber's queue.
     fact = world.user("early-bird")
     publish(infra, "directory", envelope("directory", directory.USER_UPSERTED, fact))
-    start(LeadsService)
+    start(LeadsService, keep_queued=True)
     wait_for(lambda: count(engine, "SELECT count(*) FROM leads.users WHERE id = :id",
                            id=fact["id"]))

@@ -8,7 +8,7 @@ from contracts.actor import Role
 from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from kit.rpc_client import RpcClient
 from services.customers.service import CustomersService
-from tests.service.conftest import add_users, count, new_lead, unique_phone, wait_for
+from tests.service.conftest import add_users, call, count, new_lead, unique_phone, wait_for
 
 
 @pytest.fixture
@@ -32,9 +32,6 @@ def pooled_customer(leads, world) -> str:
     return accepted["customer_id"]
 
 
-def call(leads, method, *args):
-    with entrypoint_hook(leads, method) as rpc:
-        return rpc(*args)
 
 
 def test_two_consultants_claiming_at_once_exactly_one_wins(people, world):

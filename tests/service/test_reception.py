@@ -1,11 +1,10 @@
 """Walk-in rotation (轮岗接待): next up, skip, pause, off duty."""
 
 import pytest
-from nameko.testing.services import entrypoint_hook
 
 from contracts.actor import Role
 from contracts.errors import Conflict, Forbidden
-from tests.service.conftest import add_users
+from tests.service.conftest import add_users, call
 
 
 @pytest.fixture
@@ -18,9 +17,6 @@ def desk(leads, world):
     return leads
 
 
-def call(leads, method, *args):
-    with entrypoint_hook(leads, method) as rpc:
-        return rpc(*args)
 
 
 def name_of(world, user_id):

@@ -13,7 +13,7 @@ def customer():
     return SimpleNamespace(id=uuid.uuid4(), company_id=COMPANY, project_id=uuid.uuid4(),
                            name="张三", phone_enc="sealed", phone_masked="138****8000",
                            owner_id=OWNER, stage="new", channel="douyin", created_at=now,
-                           updated_at=now)
+                           updated_at=now, version=1, completeness=0, portrait={})
 
 
 def viewer(user, role=Role.consultant, scopes=()):
