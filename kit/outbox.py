@@ -8,13 +8,17 @@ later try instead of marking it sent."""
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import socket
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
 
+import amqp
 from eventlet.event import Event
-from kombu import Connection, Exchange, Producer
+from kombu import Connection, Exchange
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Gauge
 from sqlalchemy import (
@@ -99,6 +103,67 @@ def events_exchange(service: str) -> Exchange:
     return Exchange(f"{service}.events", type="topic", durable=True, delivery_mode=2)
 
 
+class _ConfirmedPublisher:
+    """One channel in confirm mode that publishes a whole batch, then waits for the broker's
+    confirms together (one round trip a batch, not one a message). Returned messages
+    (mandatory, no queue bound) arrive before their confirm and are reported as unroutable."""
+
+    def __init__(self, amqp_uri: str, exchange: Exchange):
+        self.connection = Connection(amqp_uri, heartbeat=0)
+        self.connection.connect()
+        self.channel = self.connection.connection.channel()
+        exchange(self.channel).declare()
+        self.exchange = exchange.name
+        self.channel.confirm_select()
+        self.channel.events["basic_ack"].add(self._on_ack)
+        self.channel.events["basic_nack"].add(self._on_nack)
+        self.channel.events["basic_return"].add(self._on_return)
+        self.next_tag = 1
+        self.waiting: dict[int, str] = {}
+        self.outcome: dict[str, str | None] = {}
+
+    def _settle(self, tag: int, multiple: bool, verdict: str | None) -> None:
+        for waiting_tag in [t for t in self.waiting if t == tag or (multiple and t <= tag)]:
+            message_id = self.waiting.pop(waiting_tag)
+            self.outcome.setdefault(message_id, verdict)
+
+    def _on_ack(self, delivery_tag, multiple=False) -> None:
+        self._settle(delivery_tag, multiple, None)
+
+    def _on_nack(self, delivery_tag, multiple=False) -> None:
+        self._settle(delivery_tag, multiple, "publish failed: the broker refused it")
+
+    def _on_return(self, exception, exchange, routing_key, message) -> None:
+        message_id = message.properties.get("message_id")
+        if message_id:
+            self.outcome[message_id] = f"{UNROUTABLE}: no queue bound for this event yet"
+
+    def publish_all(self, rows, timeout: float = 10.0) -> dict[str, str | None]:
+        """{message id: None if confirmed and routed, else why not}."""
+        self.outcome = {}
+        for row in rows:
+            message_id = str(row.id)
+            body = json.dumps(row.envelope, ensure_ascii=False).encode()
+            self.channel.basic_publish(
+                amqp.Message(body, content_type="application/json", content_encoding="utf-8",
+                             delivery_mode=2, message_id=message_id),
+                exchange=self.exchange, routing_key=row.event_type, mandatory=True)
+            self.waiting[self.next_tag] = message_id
+            self.next_tag += 1
+        deadline = time.monotonic() + timeout
+        while self.waiting and time.monotonic() < deadline:
+            with contextlib.suppress(socket.timeout, TimeoutError):
+                self.connection.drain_events(timeout=max(0.01, deadline - time.monotonic()))
+        for message_id in self.waiting.values():
+            self.outcome.setdefault(message_id, "publish failed: no confirm from the broker")
+        self.waiting.clear()
+        return self.outcome
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.connection.release()
+
+
 class Relay:
     """Publishes a service's outbox. Safe to run in any number of replicas (SKIP LOCKED)."""
 
@@ -108,33 +173,16 @@ class Relay:
         self.make_session = make_session
         self.amqp_uri = amqp_uri
         self.exchange = events_exchange(service)
-        self._connection: Connection | None = None
-        self._producer: Producer | None = None
-        self._returned: set[str] = set()
-
-    def _ensure_producer(self) -> Producer:
-        if self._producer is None:
-            self._connection = Connection(self.amqp_uri, transport_options={
-                "confirm_publish": True}, heartbeat=0)
-            channel = self._connection.channel()
-            self._producer = Producer(channel, exchange=self.exchange, serializer="json",
-                                      on_return=self._on_return)
-            self.exchange(channel).declare()
-        return self._producer
-
-    def _on_return(self, exception, exchange, routing_key, message) -> None:
-        self._returned.add(message.properties.get("message_id") or "")
+        self._publisher: _ConfirmedPublisher | None = None
 
     def close(self) -> None:
-        if self._connection is not None:
-            with contextlib.suppress(Exception):
-                self._connection.release()
-        self._connection = self._producer = None
+        if self._publisher is not None:
+            self._publisher.close()
+        self._publisher = None
 
     def publish_batch(self) -> int:
         """Publish one batch of due events; returns how many were sent."""
         now = clock.now()
-        sent = 0
         with self.make_session() as session, session.begin():
             rows = session.execute(
                 select(self.table.c.id, self.table.c.event_type, self.table.c.envelope,
@@ -144,45 +192,46 @@ class Relay:
                 .limit(BATCH)
                 .with_for_update(skip_locked=True)
             ).all()
+            if not rows:
+                return 0
+            outcomes = self._publish(rows)
+            sent = [row for row in rows if outcomes.get(str(row.id)) is None]
+            if sent:
+                session.execute(update(self.table).where(
+                    self.table.c.id.in_([row.id for row in sent])).values(
+                    sent_at=clock.now(), attempts=self.table.c.attempts + 1))
+            for row in sent:
+                PUBLISHED.labels(self.service, row.event_type).inc()
             for row in rows:
-                outcome = self._publish(row)
-                if outcome is None:
-                    session.execute(update(self.table).where(self.table.c.id == row.id)
-                                    .values(sent_at=clock.now(), attempts=row.attempts + 1))
-                    PUBLISHED.labels(self.service, row.event_type).inc()
-                    sent += 1
-                elif outcome.startswith(UNROUTABLE) and row.attempts + 1 >= MAX_UNROUTED_ATTEMPTS:
-                    session.execute(update(self.table).where(self.table.c.id == row.id).values(
-                        attempts=row.attempts + 1, sent_at=clock.now(),
-                        last_error=f"{outcome}; closed after {row.attempts + 1} tries: "
-                                   "no service subscribes to it"))
-                else:
-                    session.execute(update(self.table).where(self.table.c.id == row.id).values(
-                        attempts=row.attempts + 1, last_error=outcome[:500],
-                        next_attempt_at=clock.now() + backoff(row.attempts + 1)))
-        return sent
+                outcome = outcomes.get(str(row.id))
+                if outcome is not None:
+                    self._keep_for_later(session, row, outcome)
+        return len(sent)
 
-    def _publish(self, row) -> str | None:
-        """None when the broker confirmed and routed the event, else the reason it did not."""
-        message_id = str(row.id)
-        self._returned.discard(message_id)
+    def _publish(self, rows) -> dict[str, str | None]:
         try:
-            producer = self._ensure_producer()
-            producer.publish(
-                row.envelope, routing_key=row.event_type, mandatory=True,
-                message_id=message_id,
-                delivery_mode=2, retry=False,
-            )
+            if self._publisher is None:
+                self._publisher = _ConfirmedPublisher(self.amqp_uri, self.exchange)
+            return self._publisher.publish_all(rows)
         except Exception as exc:
             FAILURES.labels(self.service).inc()
-            log.warning("outbox publish of %s failed: %s", row.event_type, exc)
+            log.warning("outbox publish failed: %s", exc)
             self.close()
-            return f"publish failed: {exc}"
-        if message_id in self._returned:
-            self._returned.discard(message_id)
+            return {str(row.id): f"publish failed: {exc}" for row in rows}
+
+    def _keep_for_later(self, session, row, outcome: str) -> None:
+        attempts = row.attempts + 1
+        if outcome.startswith(UNROUTABLE):
             UNROUTED.labels(self.service).inc()
-            return f"{UNROUTABLE}: no queue bound for this event yet"
-        return None
+        if outcome.startswith(UNROUTABLE) and attempts >= MAX_UNROUTED_ATTEMPTS:
+            session.execute(update(self.table).where(self.table.c.id == row.id).values(
+                attempts=attempts, sent_at=clock.now(),
+                last_error=f"{outcome}; closed after {attempts} tries: "
+                           "no service subscribes to it"))
+            return
+        session.execute(update(self.table).where(self.table.c.id == row.id).values(
+            attempts=attempts, last_error=outcome[:500],
+            next_attempt_at=clock.now() + backoff(attempts)))
 
     def pending(self) -> int:
         with self.make_session() as session:
