@@ -74,6 +74,15 @@ class Customer(Base):
     portrait: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     wechat_enc: Mapped[str | None] = mapped_column(Text)
     completeness: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # 老带新: who referred this customer, and where the referrer's reward stands.
+    referrer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
+    referral_reward: Mapped[str | None] = mapped_column(String(20))
+    # PIPL Art. 24: one click opts a customer out of automated marketing.
+    marketing_opt_out: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Erasure keeps the row for aggregate statistics with every personal field removed.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
 
 
 class StageChange(Base):
@@ -143,6 +152,78 @@ class History(Base):
     actor_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     changes: Mapped[dict] = mapped_column(JSONB)
+
+
+class Attachment(Base):
+    """A file attached to a follow-up, kept by a Storage backend under `storage_key`."""
+
+    __tablename__ = "attachments"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    followup_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    uploaded_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Consent(Base):
+    """What a customer agreed to, when, and through which channel (PIPL)."""
+
+    __tablename__ = "consents"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    purpose: Mapped[str] = mapped_column(String(30))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    channel: Mapped[str] = mapped_column(String(30))
+    evidence: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Segment(Base):
+    """A saved filter over the customer base (for re-marketing)."""
+
+    __tablename__ = "segments"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    filter: Mapped[dict] = mapped_column(JSONB)
+    created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    segment_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    channel: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    recipients: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    skipped_opted_out: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Merge(Base):
+    """Two records found to be one person: what moved to the survivor, by whom, why."""
+
+    __tablename__ = "merges"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    survivor_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    merged_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    actor_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    reason: Mapped[str] = mapped_column(Text)
+    summary: Mapped[dict] = mapped_column(JSONB)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class PiiAudit(Base):
