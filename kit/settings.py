@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     metrics_port_base: int = 9101
     metrics_host: str = "127.0.0.1"
     max_workers: int = Field(default=20, gt=0)
+    # Uploaded files (follow-up attachments) on local disk; shared volume when replicated.
+    storage_dir: str = ".keyuan/files"
     # Per service process. Workers beyond the pool wait for a connection (eventlet-friendly);
     # six services at the defaults stay well under PostgreSQL's default 100 connections.
     db_pool_size: int = Field(default=5, gt=0)

@@ -52,7 +52,7 @@ def _admin_engine():
 
 
 @pytest.fixture(scope="session")
-def infra():
+def infra(tmp_path_factory):
     """Settings pointing at a fresh database and vhost, migrated; removed afterwards."""
     run = uuid.uuid4().hex[:10]
     database, vhost = f"keyuan_test_{run}", f"keyuan-test-{run}"
@@ -61,7 +61,8 @@ def infra():
         conn.execute(text(f'CREATE DATABASE "{database}"'))
     create_vhost(vhost)
     settings = Settings(env="test", database_url=f"{PG_SERVER}/{database}",
-                        amqp_uri=f"{AMQP_SERVER}/{quote(vhost, safe='')}")
+                        amqp_uri=f"{AMQP_SERVER}/{quote(vhost, safe='')}",
+                        storage_dir=str(tmp_path_factory.mktemp("files")))
     from kit.migrate import upgrade
 
     upgrade(settings)

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+import base64
+from urllib.parse import quote
 
+from flask import Blueprint, Response, jsonify, request
+
+from contracts.errors import ValidationFailed
 from gateway.context import call, json_body, optional_json_body, query_args, token
 
 bp = Blueprint("customers", __name__)
@@ -69,3 +73,32 @@ def tag_dimensions():
 def define_tag_dimension():
     caller = token()
     return jsonify(call("customers", "define_tag_dimension", caller, json_body()))
+
+
+@bp.post("/api/customers/<customer_id>/attachments")
+def attach(customer_id: str):
+    caller = token()
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("send the file as multipart/form-data field 'file'", "file")
+    data = upload.read()
+    return jsonify(call("customers", "attach", caller, customer_id, {
+        "filename": upload.filename, "content_type": upload.mimetype,
+        "content_b64": base64.b64encode(data).decode(),
+        "followup_id": request.form.get("followup_id")})), 201
+
+
+@bp.get("/api/customers/<customer_id>/attachments")
+def attachments(customer_id: str):
+    return jsonify(call("customers", "attachments", token(), customer_id))
+
+
+@bp.get("/api/attachments/<attachment_id>")
+def download(attachment_id: str):
+    found = call("customers", "attachment", token(), attachment_id)
+    response = Response(base64.b64decode(found["content_b64"]),
+                        mimetype=found["content_type"])
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''{quote(found['filename'])}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -18,6 +18,7 @@ from kit.readcopy import KeepsUserCopy
 from kit.scope import visibility
 from kit.service import KeyuanService, rpc
 from services.customers import domain, store
+from services.customers.attachment_entrypoints import Attachments
 from services.customers.funnel_entrypoints import Funnel
 from services.customers.profile_entrypoints import Profile
 
@@ -33,7 +34,7 @@ def _uuid(value, field: str) -> uuid.UUID:
         raise ValidationFailed("not a valid id", field) from None
 
 
-class CustomersService(Profile, Funnel, KeepsUserCopy, KeyuanService):
+class CustomersService(Attachments, Profile, Funnel, KeepsUserCopy, KeyuanService):
     name = c.SERVICE
     outbox_table = store.Outbox
     inbox_table = store.Inbox

@@ -79,7 +79,8 @@ def suite(infra, tmp_path_factory):
            "KEYUAN_AMQP_URI": infra.amqp_uri,
            "KEYUAN_GATEWAY_BIND": f"127.0.0.1:{port}",
            "KEYUAN_METRICS_PORT_BASE": str(metrics_base),
-           "KEYUAN_GATEWAY_WORKERS": "2"}
+           "KEYUAN_GATEWAY_WORKERS": "2",
+           "KEYUAN_STORAGE_DIR": infra.storage_dir}
     log = tmp_path_factory.mktemp("suite") / "keyuan-up.log"
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "cli.main", "up"], cwd=ROOT,

@@ -1,0 +1,58 @@
+"""A consultant's day over HTTP: follow up, attach a photo, move the stage, edit the profile."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from cli.demo_data import PROJECTS
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.e2e
+
+HZ = str(PROJECTS["hz"][0])
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 256
+
+
+@pytest.fixture(scope="module")
+def customer(suite) -> str:
+    phone = f"134{uuid.uuid4().int % 10**8:08d}"
+    lead = suite.post("/api/leads", "hz.wang", json={
+        "name": "吴先生", "phone": phone, "channel": "walk_in", "project_id": HZ}).json()
+    eventually(lambda: suite.get(f"/api/customers/{lead['customer_id']}", "hz.wang").ok)
+    return lead["customer_id"]
+
+
+def test_a_viewing_with_a_photo_and_a_stage_move(suite, customer):
+    logged = suite.post(f"/api/customers/{customer}/followups", "hz.wang", json={
+        "type": "viewing", "content": "带看样板间，太太很满意", "units": ["A户型"]})
+    assert logged.status_code == 201
+    photo = suite.post(f"/api/customers/{customer}/attachments", "hz.wang",
+                       files={"file": ("样板间.png", PNG, "image/png")},
+                       data={"followup_id": logged.json()["id"]})
+    assert photo.status_code == 201, photo.text
+    download = suite.get(f"/api/attachments/{photo.json()['id']}", "mgr.hz")
+    assert download.content == PNG and download.headers["Content-Type"] == "image/png"
+    assert suite.get(f"/api/attachments/{photo.json()['id']}", "hz.chen").status_code == 404
+    fake = suite.post(f"/api/customers/{customer}/attachments", "hz.wang",
+                      files={"file": ("合同.pdf", b"not a pdf at all", "application/pdf")})
+    assert fake.status_code == 422 and fake.json()["error"]["field"] == "file"
+
+    moved = suite.post(f"/api/customers/{customer}/stage", "hz.wang", json={"stage": "visited"})
+    assert moved.status_code == 200 and moved.json()["stage_label"] == "首次接访"
+    back = suite.post(f"/api/customers/{customer}/stage", "hz.wang", json={"stage": "new"})
+    assert back.status_code == 422 and back.json()["error"]["field"] == "stage"
+
+
+def test_profile_edits_refuse_a_stale_version(suite, customer):
+    current = suite.get(f"/api/customers/{customer}", "hz.wang").json()
+    edited = suite.send("PATCH", f"/api/customers/{customer}", "hz.wang",
+                        {"If-Match": str(current["version"])},
+                        json={"layouts": ["三室两厅"], "tags": {"focus": ["学区"]}})
+    assert edited.status_code == 200 and edited.json()["version"] == current["version"] + 1
+    stale = suite.send("PATCH", f"/api/customers/{customer}", "mgr.hz", None,
+                       json={"version": current["version"], "purpose": "investment"})
+    assert stale.status_code == 409 and stale.json()["error"]["field"] == "version"
+    found = suite.get("/api/customers", "hz.wang", params={"tag": "focus:学区"}).json()
+    assert customer in {c["id"] for c in found["items"]}
