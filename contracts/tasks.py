@@ -6,7 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import BaseModel
+from typing import Literal
+
+from pydantic import BaseModel, Field
 
 from contracts.common import Model, Note, Page
 
@@ -67,3 +69,38 @@ class TaskCompleted(BaseModel):
     kind: str
     completed_at: datetime
     on_time: bool
+
+
+# --- SOP templates -----------------------------------------------------------------------
+
+DURATION = r"^\d{1,4}[mhd]$"   # 15m, 24h, 3d
+
+
+class Escalation(Model):
+    after: str = Field(pattern=DURATION)          # overdue for this long …
+    to: Literal["manager", "director"]          # … then tell them
+
+
+class SopTask(Model):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
+    title: str = Field(min_length=1, max_length=100)
+    due_after: str = Field(pattern=DURATION)      # from entering the stage
+    working_hours: bool = False                   # move deadlines into opening hours
+    evidence: Literal["followup", "stage", "manual"] = "manual"
+    followup_types: list[Literal["call", "wechat", "sms", "visit", "viewing", "other"]] = \
+        Field(default_factory=list)
+    remind_before: str | None = Field(default=None, pattern=DURATION)
+    escalation: list[Escalation] = Field(default_factory=list)
+
+
+class StageTemplate(Model):
+    stage: str = Field(min_length=1, max_length=20)
+    tasks: list[SopTask] = Field(default_factory=list, max_length=20)
+
+
+class SopTemplate(Model):
+    """A project's SOP: the tasks each stage creates, and the office's opening hours."""
+
+    opens: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    closes: str = Field(default="21:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    stages: list[StageTemplate] = Field(default_factory=list)

@@ -5,8 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, MetaData, Select, String, Text, UniqueConstraint, text
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import (
+    ARRAY,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit.inbox import inbox_table
@@ -49,6 +60,45 @@ class Task(Base):
     completed_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     note: Mapped[str | None] = mapped_column(Text)
     source_event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    # Where the task came from in the SOP, what completes it, and its clocks.
+    stage: Mapped[str | None] = mapped_column(String(20))
+    evidence: Mapped[str] = mapped_column(String(20), server_default="manual")
+    followup_types: Mapped[list[str]] = mapped_column(ARRAY(String(20)), server_default="{}")
+    remind_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalation: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    escalation_level: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_alert_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class SopTemplateRow(Base):
+    """A project's SOP (contracts.tasks.SopTemplate as JSON); absent = the shipped default."""
+
+    __tablename__ = "sop_templates"
+    project_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    template: Mapped[dict] = mapped_column(JSONB)
+    revision: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+
+
+class Activity(Base):
+    """Per owned customer: the last progress, for no-follow-up warnings and recycling."""
+
+    __tablename__ = "customer_activity"
+    __table_args__ = (Index("ix_activity_due", "last_activity_at",
+                            postgresql_where=text("owner_id IS NOT NULL")),)
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    project_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    stage: Mapped[str] = mapped_column(String(20))
+    last_activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_progress_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recycle_warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 def scoped(stmt: Select, vis: Visibility) -> Select:
