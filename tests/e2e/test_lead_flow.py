@@ -47,11 +47,13 @@ def test_a_lead_becomes_a_customer_with_a_first_contact_task_and_counts_in_the_f
     assert lead["status"] == "created"
     owner = HZ_CONSULTANTS[lead["owner_id"]]  # went to one of the project's consultants
 
-    def owners_task():
+    def owners_tasks():
         tasks = suite.get("/api/tasks", owner, params={"customer_id": lead["customer_id"]})
         return tasks.json()["items"]
 
-    [task] = eventually(owners_task)
+    tasks = {t["kind"]: t for t in eventually(owners_tasks)}
+    assert set(tasks) == {"first_contact", "initial_portrait"}  # the new stage's SOP
+    task = tasks["first_contact"]
     assert task["kind"] == "first_contact" and task["status"] == "open"
     assert "15分钟" in task["title"]
     created = datetime.fromisoformat(task["created_at"])

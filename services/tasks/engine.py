@@ -1,0 +1,99 @@
+"""The SOP engine's writes: open a stage's tasks, complete or cancel them, and keep each
+customer's last activity. Every change is recorded in the outbox in the caller's session."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from contracts import tasks as c
+from kit import clock, outbox
+from services.tasks import domain, store
+
+
+def _emit(session: Session, event_type: str, payload, correlation_id=None) -> None:
+    outbox.record(session, store.Outbox, c.SERVICE, event_type, payload, correlation_id)
+
+
+def template_for(session: Session, project_id) -> c.SopTemplate:
+    row = session.get(store.SopTemplateRow, project_id)
+    return c.SopTemplate.model_validate(row.template) if row else domain.default_template()
+
+
+def open_stage_tasks(session: Session, source_event_id, *, company_id, project_id,
+                     customer_id, owner_id, stage: str, since: datetime,
+                     correlation_id: str | None = None) -> int:
+    """Create the tasks the project's SOP gives a customer entering `stage`. A redelivered
+    event creates nothing twice (unique on customer, kind, source event)."""
+    created = 0
+    for plan in domain.plans_for(template_for(session, project_id), stage, since):
+        task_id = uuid.uuid4()
+        first_alert = plan.due_at if plan.remind_at is None else plan.remind_at
+        row = session.execute(insert(store.Task).values(
+            id=task_id, company_id=company_id, project_id=project_id, customer_id=customer_id,
+            owner_id=owner_id, kind=plan.kind, title=plan.title,
+            status=c.TaskStatus.open.value, due_at=plan.due_at, created_at=clock.now(),
+            source_event_id=source_event_id, stage=stage, evidence=plan.evidence,
+            followup_types=list(plan.followup_types), remind_at=plan.remind_at,
+            escalation=list(plan.escalation), next_alert_at=first_alert,
+        ).on_conflict_do_nothing().returning(store.Task.id)).first()
+        if row:
+            created += 1
+            _emit(session, c.TASK_CREATED, c.TaskCreated(
+                task_id=task_id, company_id=company_id, project_id=project_id,
+                customer_id=customer_id, owner_id=owner_id, kind=plan.kind, title=plan.title,
+                due_at=plan.due_at), correlation_id)
+    return created
+
+
+def complete(session: Session, task: store.Task, *, by, note: str | None = None) -> None:
+    now = clock.now()
+    task.status, task.completed_at, task.completed_by = c.TaskStatus.done.value, now, by
+    task.note, task.next_alert_at = note, None
+    _emit(session, c.TASK_COMPLETED, c.TaskCompleted(
+        task_id=task.id, company_id=task.company_id, project_id=task.project_id,
+        customer_id=task.customer_id, owner_id=task.owner_id, kind=task.kind,
+        completed_at=now, on_time=domain.completed_on_time(task, now)))
+
+
+def open_tasks(session: Session, customer_id, stage: str | None = None) -> list[store.Task]:
+    stmt = select(store.Task).where(store.Task.customer_id == customer_id,
+                                    store.Task.status == c.TaskStatus.open.value)
+    if stage is not None:
+        stmt = stmt.where(store.Task.stage == stage)
+    return list(session.scalars(stmt.with_for_update()))
+
+
+def cancel(session: Session, tasks: list[store.Task], reason: str) -> None:
+    for task in tasks:
+        task.status, task.cancel_reason, task.next_alert_at = (
+            c.TaskStatus.cancelled.value, reason, None)
+
+
+def reassign_open(session: Session, customer_id, owner_id) -> None:
+    session.execute(update(store.Task).where(
+        store.Task.customer_id == customer_id, store.Task.status == c.TaskStatus.open.value,
+    ).values(owner_id=owner_id))
+
+
+def track(session: Session, *, customer_id, company_id, project_id, owner_id, stage=None,
+          at: datetime, progress: bool, owner_known: bool = True) -> None:
+    """Remember the customer's last activity (and last progress: a stage move or a new
+    owner) for the no-follow-up warnings and recycling."""
+    values = {"customer_id": customer_id, "company_id": company_id, "project_id": project_id,
+              "owner_id": owner_id, "stage": stage or "new", "last_activity_at": at,
+              "last_progress_at": at}
+    stmt = insert(store.Activity).values(**values)
+    changes = {"last_activity_at": stmt.excluded.last_activity_at, "warned_at": None}
+    if owner_known:
+        changes["owner_id"] = stmt.excluded.owner_id
+    if stage is not None:
+        changes["stage"] = stmt.excluded.stage
+    if progress:
+        changes["last_progress_at"] = stmt.excluded.last_progress_at
+        changes["recycle_warned_at"] = None
+    session.execute(stmt.on_conflict_do_update(index_elements=["customer_id"], set_=changes))
