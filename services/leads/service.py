@@ -14,6 +14,7 @@ from services.leads.import_entrypoints import LeadImports
 from services.leads.offer_entrypoints import GrabMode
 from services.leads.pool_entrypoints import PublicPool
 from services.leads.reception_entrypoints import Reception
+from services.leads.recycle_entrypoints import Recycling
 from services.leads.registration_entrypoints import Registrations
 from services.leads.settings_entrypoints import ProjectRules
 from services.leads.webhook_entrypoints import ChannelWebhooks
@@ -21,6 +22,7 @@ from services.leads.webhook_entrypoints import ChannelWebhooks
 
 class LeadsService(  # each mixin holds the entrypoints of one area; see its module
     Arrivals,
+    Recycling,
     Registrations,
     Reception,
     GrabMode,

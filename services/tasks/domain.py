@@ -108,3 +108,41 @@ def view(task, now: datetime) -> TaskView:
                     status=TaskStatus(task.status), due_at=task.due_at,
                     overdue=is_overdue(task, now), created_at=task.created_at,
                     completed_at=task.completed_at)
+
+
+@dataclass(frozen=True)
+class AlertStep:
+    """What a task's clock does now: which alert, to whom, and when it wakes next."""
+
+    kind: str                     # reminder | overdue | escalated
+    to: tuple[str, ...]           # owner, manager, director
+    level: int
+    next_alert_at: datetime | None
+    reminded: bool = False
+
+
+def alert_step(task, now: datetime) -> AlertStep | None:
+    """Reminder before the deadline; at the deadline the owner and their manager hear of
+    it; then each escalation step (after being overdue so long) tells the next level."""
+    if task.status != TaskStatus.open.value:
+        return None
+    if now < task.due_at:
+        if task.remind_at is not None and task.reminded_at is None and now >= task.remind_at:
+            return AlertStep("reminder", ("owner",), task.escalation_level, task.due_at,
+                             reminded=True)
+        return None
+    chain = list(task.escalation or [])
+    level = task.escalation_level
+    if level == 0:
+        nxt = task.due_at + parse_duration(chain[0]["after"]) if chain else None
+        return AlertStep("overdue", ("owner", "manager"), 1, nxt)
+    if level - 1 < len(chain):
+        step = chain[level - 1]
+        nxt = task.due_at + parse_duration(chain[level]["after"]) if level < len(chain) \
+            else None
+        return AlertStep("escalated", (step["to"],), level + 1, nxt)
+    return None
+
+
+def recycle_days(template: SopTemplate, stage: str) -> int:
+    return template.recycle_after_days_by_stage.get(stage, template.recycle_after_days)

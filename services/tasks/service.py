@@ -14,10 +14,11 @@ from kit.readcopy import KeepsUserCopy
 from kit.scope import visibility
 from kit.service import KeyuanService, rpc
 from services.tasks import domain, engine, store
+from services.tasks.clock_entrypoints import Clocks
 from services.tasks.sop_entrypoints import SopEngine
 
 
-class TasksService(SopEngine, KeepsUserCopy, KeyuanService):
+class TasksService(Clocks, SopEngine, KeepsUserCopy, KeyuanService):
     name = c.SERVICE
     outbox_table = store.Outbox
     inbox_table = store.Inbox

@@ -85,7 +85,7 @@ class SopEngine:
                                 note=f"completed by a {logged.type.value} follow-up")
         engine.track(session, customer_id=logged.customer_id, company_id=logged.company_id,
                      project_id=logged.project_id, owner_id=logged.owner_id, at=logged.at,
-                     progress=False)
+                     progress=True)  # a follow-up is progress: it resets the recycle clock
 
     @rpc
     def get_sop(self, token: str, project_id: str) -> dict:
