@@ -45,6 +45,9 @@ class Task(Base):
         UniqueConstraint("customer_id", "kind", "source_event_id"),
         Index("ix_tasks_owner_status_due", "company_id", "owner_id", "status", "due_at"),
         Index("ix_tasks_open_due", "due_at", postgresql_where=text("status = 'open'")),
+        # The clock sweep: open tasks whose next reminder/alert is due.
+        Index("ix_tasks_next_alert", "next_alert_at",
+              postgresql_where=text("status = 'open' AND next_alert_at IS NOT NULL")),
     )
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
