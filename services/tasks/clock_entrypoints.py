@@ -12,12 +12,29 @@ from sqlalchemy import or_, select
 from contracts import tasks as c
 from kit import clock, outbox
 from services.tasks import domain, engine, store
+from services.tasks.notify import Notice, notify
 
 BATCH = 500
 
 
+NOTICE_KINDS = {
+    c.TASK_REMINDER: c.NoticeKind.task_due_soon, c.TASK_OVERDUE: c.NoticeKind.task_overdue,
+    c.TASK_ESCALATED: c.NoticeKind.escalation, c.CUSTOMER_SILENT: c.NoticeKind.no_followup_warning,
+    c.RECYCLE_WARNING: c.NoticeKind.recycle_warning, c.RECYCLE_DUE: c.NoticeKind.recycled,
+}
+
+
 def _emit(session, event_type: str, alert: c.Alert) -> None:
+    """The fact (for analytics and the leads service) and a notice to each recipient: the
+    in-app inbox plus whatever channels the company routes this kind to."""
     outbox.record(session, store.Outbox, c.SERVICE, event_type, alert)
+    occurrence = f"{event_type}:{alert.task_id or alert.customer_id}:{alert.level}:" \
+                 f"{alert.at:%Y%m%d%H%M}"
+    for recipient in alert.recipients:
+        notify(session, Notice(
+            company_id=alert.company_id, recipient_id=recipient, kind=NOTICE_KINDS[event_type],
+            title=alert.title, body=alert.reason or "",
+            link=f"/customers/{alert.customer_id}", dedupe_key=occurrence))
 
 
 def recipients(session, owner_id, project_id, who: tuple[str, ...]) -> list:

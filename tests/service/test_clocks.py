@@ -40,6 +40,10 @@ def test_a_first_call_reminds_goes_overdue_and_climbs_the_chain(tasks, world, en
     assert wait_for(lambda: alerts(engine, customer, "task.reminder")) == [[a]]
     clock.advance(timedelta(minutes=5))            # 16 min: overdue
     assert wait_for(lambda: alerts(engine, customer, "task.overdue")) == [sorted([a, mgr])]
+    # Both hear of it in their in-app inbox.
+    for who in ("a", "mgr"):
+        inbox = call(tasks, "notifications", world.token(who))["items"]
+        assert any(n["kind"] == "task_overdue" for n in inbox), inbox
     clock.advance(timedelta(minutes=15))           # overdue 16 min: first escalation step
     assert wait_for(lambda: alerts(engine, customer, "task.escalated")) == [[mgr]]
     clock.advance(timedelta(hours=24))             # overdue a day: the director

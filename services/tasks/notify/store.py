@@ -1,0 +1,138 @@
+"""Notification tables in the tasks schema: each company's channel settings, the in-app inbox
+(one row per notice and recipient; the dedupe key makes it idempotent) and the deliveries to
+external channels that the delivery timer sends."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from services.tasks.store import Base, Users
+
+PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
+
+
+class NotificationSettings(Base):
+    """A company's channels (secrets sealed, see notify.config) and routes."""
+
+    __tablename__ = "notification_settings"
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    config: Mapped[dict] = mapped_column(JSONB)
+    revision: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+
+
+class Notification(Base):
+    """The in-app inbox: one notice to one user."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("company_id", "recipient_id", "dedupe_key",
+                         name="uq_notifications_dedupe"),
+        Index("ix_notifications_recipient", "recipient_id", "created_at"),
+        Index("ix_notifications_unread", "recipient_id",
+              postgresql_where=text("read_at IS NULL")),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    recipient_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(500))
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Delivery(Base):
+    """One notice on one external channel; sent (and retried) by the delivery timer."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("notification_id", "channel", name="uq_deliveries_channel"),
+        Index("ix_deliveries_due", "next_attempt_at",
+              postgresql_where=text("status = 'pending'")),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    notification_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("notifications.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[dict] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def stored_config(session: Session, company_id) -> dict:
+    row = session.get(NotificationSettings, company_id)
+    return row.config if row is not None else {}
+
+
+def user_name(session: Session, user_id) -> str:
+    return session.scalar(select(Users.c.name).where(Users.c.id == user_id)) or ""
+
+
+def inbox_page(session: Session, company_id, user_id, *, unread_only: bool, offset: int,
+               limit: int) -> tuple[int, int, list[Notification]]:
+    """(total matching, unread of this user, the page) of the user's own notices."""
+    mine = select(Notification).where(Notification.company_id == company_id,
+                                      Notification.recipient_id == user_id)
+    unread = session.scalar(select(func.count()).select_from(
+        mine.where(Notification.read_at.is_(None)).subquery()))
+    if unread_only:
+        mine = mine.where(Notification.read_at.is_(None))
+    total = unread if unread_only else session.scalar(
+        select(func.count()).select_from(mine.subquery()))
+    rows = list(session.scalars(mine.order_by(Notification.created_at.desc(),
+                                              Notification.id.desc())
+                                .offset(offset).limit(limit)))
+    return total, unread, rows
+
+
+def own_notice(session: Session, company_id, user_id, notification_id) -> Notification | None:
+    return session.scalars(select(Notification).where(
+        Notification.id == notification_id, Notification.company_id == company_id,
+        Notification.recipient_id == user_id)).first()
+
+
+def mark_all_read(session: Session, company_id, user_id, at: datetime) -> int:
+    return session.execute(update(Notification).where(
+        Notification.company_id == company_id, Notification.recipient_id == user_id,
+        Notification.read_at.is_(None)).values(read_at=at)).rowcount
+
+
+def due_deliveries(session: Session, now: datetime, limit: int) -> list[Delivery]:
+    """Due pending deliveries, locked for this transaction; rows another replica holds are
+    skipped, so no delivery is sent by two replicas."""
+    return list(session.scalars(
+        select(Delivery).where(Delivery.status == PENDING, Delivery.next_attempt_at <= now)
+        .order_by(Delivery.next_attempt_at).limit(limit)
+        .with_for_update(skip_locked=True)))
+
+
+def pending_by_channel(session: Session) -> dict[str, int]:
+    return dict(session.execute(select(Delivery.channel, func.count())
+                                .where(Delivery.status == PENDING)
+                                .group_by(Delivery.channel)).all())
