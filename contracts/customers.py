@@ -7,7 +7,15 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from contracts.common import Model, Page
 
@@ -194,3 +202,278 @@ class FollowupLogged(BaseModel):
     type: FollowupType
     at: datetime
     next_contact_at: datetime | None = None
+
+
+# --- Segments and re-marketing, referrals (老带新) ------------------------------------------
+
+# "dimension:value" of a tag dimension, or ":value" for a free tag.
+TagRef = Annotated[str, StringConstraints(strip_whitespace=True, max_length=81,
+                                          pattern=r"^(?:[a-z][a-z0-9_]{1,29})?:.{1,50}$")]
+Purpose = Literal["self_use", "investment", "school_district", "upgrade"]
+MAX_DAYS = 36_500
+
+
+class TagsMatch(StrEnum):
+    any = "any"    # tagged with at least one of the tags
+    all = "all"    # tagged with every one of them
+
+
+class DateRange(Model):
+    """A window on one date column. Absolute bounds (after ≤ t < before) and/or bounds relative
+    to the moment the segment is evaluated, so a saved "signed more than 2 years ago" keeps
+    meaning that: more_than_days_ago=N is t < now − N days, within_days=N is t ≥ now − N
+    days. or_never also matches customers without the date (never followed up); alone, it
+    matches only those."""
+
+    after: AwareDatetime | None = None
+    before: AwareDatetime | None = None
+    more_than_days_ago: Annotated[int, Field(ge=0, le=MAX_DAYS)] | None = None
+    within_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = None
+    or_never: bool = False
+
+    @model_validator(mode="after")
+    def _a_window(self) -> DateRange:
+        if (self.after, self.before, self.more_than_days_ago, self.within_days) == (None,) * 4 \
+                and not self.or_never:
+            raise ValueError("give after, before, more_than_days_ago, within_days or or_never")
+        if self.after is not None and self.before is not None and self.after >= self.before:
+            raise ValueError("after must be earlier than before")
+        if self.more_than_days_ago is not None and self.within_days is not None \
+                and self.within_days <= self.more_than_days_ago:
+            raise ValueError("within_days must exceed more_than_days_ago, or nothing matches")
+        return self
+
+
+class AmountRange(Model):
+    """Overlaps the customer's stated range (a customer with only a minimum is open-ended)."""
+
+    min: Annotated[int, Field(ge=0, le=100_000_000_000)] | None = None
+    max: Annotated[int, Field(ge=0, le=100_000_000_000)] | None = None
+
+    @model_validator(mode="after")
+    def _a_range(self) -> AmountRange:
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and self.max < self.min:
+            raise ValueError("max must not be below min")
+        return self
+
+
+class SegmentFilter(Model):
+    """Which customers a segment holds. Every part given must match (AND); a list matches any
+    of its values. Always evaluated in the caller's scope, without erased or merged-away
+    customers. Example, "owners of phase 1 who focus on education and signed more than 2
+    years ago": {"project_ids": [<phase 1>], "tags": ["focus:学区"],
+    "signed": {"more_than_days_ago": 730}}."""
+
+    tags: list[TagRef] = Field(default_factory=list, max_length=20)
+    tags_match: TagsMatch = TagsMatch.any
+    stages: list[Stage] = Field(default_factory=list, max_length=9)
+    project_ids: list[UUID] = Field(default_factory=list, max_length=100)
+    owner_ids: list[UUID] = Field(default_factory=list, max_length=500)
+    created: DateRange | None = None
+    signed: DateRange | None = None          # at 签约 now, entered within the window
+    stage_entered: DateRange | None = None   # the current stage entered within the window
+    last_followup: DateRange | None = None
+    purposes: list[Purpose] = Field(default_factory=list, max_length=4)
+    districts: list[Label] = Field(default_factory=list, max_length=20)   # any of them
+    layouts: list[Label] = Field(default_factory=list, max_length=20)     # any of them
+    budget: AmountRange | None = None        # yuan
+    area: AmountRange | None = None          # ㎡
+    opted_out: bool | None = None            # campaigns skip opted-out customers regardless
+
+    @field_validator("signed")
+    @classmethod
+    def _signed_among_stages(cls, signed: DateRange | None, info: ValidationInfo):
+        stages = info.data.get("stages") or []
+        if signed is not None and stages and Stage.signed not in stages:
+            raise ValueError("signed asks for signed customers: add signed to stages or "
+                             "leave stages out")
+        return signed
+
+
+class NewSegment(Model):
+    """POST /api/segments. A segment is immutable: save a new one to change it, so a campaign
+    always names the filter it was sent with."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=100)]
+    filter: SegmentFilter
+
+
+class SegmentView(BaseModel):
+    id: UUID
+    name: str
+    filter: dict
+    created_by: UUID
+    created_at: datetime
+
+
+class CampaignChannel(StrEnum):
+    sms = "sms"
+    wechat = "wechat"
+    in_app = "in_app"
+
+
+class NewCampaign(Model):
+    """POST /api/campaigns (manager, director or admin)."""
+
+    segment_id: UUID
+    channel: CampaignChannel
+    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                              max_length=1000)]
+
+
+CAMPAIGN_STARTED = "campaign.started"
+
+
+class CampaignStarted(BaseModel):
+    """Payload of campaign.started: the count and the segment, not the recipients.
+
+    A segment can hold hundreds of thousands of customers: too many for one event. The
+    notification service pages through `customers.campaign_recipients(token, campaign_id,
+    after)`, which resolves the segment in the starter's scope, never returns an opted-out
+    customer (also one who opted out after the start) nor one created after the start, and
+    gives each recipient their signed opt-out link."""
+
+    campaign_id: UUID
+    company_id: UUID
+    segment_id: UUID
+    channel: CampaignChannel
+    message: str
+    recipients: int
+    skipped_opted_out: int
+    started_by: UUID
+    started_at: datetime
+
+
+class CampaignView(BaseModel):
+    id: UUID
+    segment_id: UUID
+    channel: CampaignChannel
+    message: str
+    status: str
+    recipients: int
+    skipped_opted_out: int
+    created_by: UUID
+    created_at: datetime
+
+
+class MarketingOptOut(Model):
+    """POST /api/customers/<id>/marketing-opt-out: staff recording the customer's request."""
+
+    opt_out: bool
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class ReferrerChange(Model):
+    """PUT /api/customers/<id>/referrer; null removes the referral."""
+
+    referrer_id: UUID | None
+
+
+class ReferralReward(StrEnum):
+    """The referrer's reward for one referred customer, following that customer's stage."""
+
+    none = "none"          # referred, not yet visited
+    pending = "pending"    # visited (首次接访) and on
+    earned = "earned"      # signed (签约)
+    void = "void"          # invalid or lost (退房 included)
+
+
+# --- Privacy (PIPL): consents, audited exports, data-subject requests, merges --------------
+
+PERSON_ERASED = "person.erased"
+CUSTOMER_MERGED = "customer.merged"
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+
+
+class ConsentPurpose(StrEnum):
+    marketing = "marketing"                        # 营销推送 (Art. 24: withdrawing opts out)
+    data_processing = "data_processing"            # 个人信息处理
+    sharing_with_agent = "sharing_with_agent"      # 向渠道经纪人提供
+
+
+class ConsentChannel(StrEnum):
+    paper = "paper"
+    wechat = "wechat"
+    sms = "sms"
+    app = "app"
+    phone = "phone"
+
+
+class NewConsent(Model):
+    """POST /api/customers/<id>/consents: what the customer agreed to (or withdrew), how."""
+
+    purpose: ConsentPurpose
+    granted: bool = Field(strict=True)
+    channel: ConsentChannel
+    evidence: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                               max_length=500)] | None = None
+
+
+class ExportQuery(Model):
+    """POST /api/customers/export (manager, director, admin): the same filters as the list,
+    up to `limit` rows, and why (the audit keeps it)."""
+
+    reason: Reason
+    stage: Stage | None = None
+    project_id: UUID | None = None
+    owner_id: UUID | None = None
+    q: str | None = Field(default=None, max_length=50)
+    tag: str | None = Field(default=None, max_length=80, pattern=r"^[^:]*:.+$")
+    limit: int = Field(default=1000, ge=1, le=10_000)
+
+
+class SubjectRequest(Model):
+    """POST /api/privacy/requests: PIPL Art. 45 (export: a copy of everything held on the
+    person) or Art. 47 (erase). The person is named by a phone or a customer id."""
+
+    kind: Literal["export", "erase"]
+    reason: Reason
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3,
+                                            max_length=32)] | None = None
+    customer_id: UUID | None = None
+
+
+class PersonQuery(Model):
+    """What a service is asked about one person: their customer records and phone indexes."""
+
+    customer_ids: list[UUID] = Field(default_factory=list, max_length=1000)
+    phone_indexes: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = \
+        Field(default_factory=list, max_length=1000)
+
+
+class PersonErased(BaseModel):
+    """Payload of person.erased: remove or anonymise everything about this person, keep
+    aggregates. The customers service scrubs `phone_indexes` and `names` from its outbox once
+    the event is out, so they do not outlive the delivery."""
+
+    request_id: UUID
+    company_id: UUID
+    customer_ids: list[UUID]
+    phone_indexes: list[str]
+    names: list[str] = Field(default_factory=list)
+    at: datetime
+
+
+class MergeRequest(Model):
+    """POST /api/customers/merges (manager, director, admin, both customers in scope)."""
+
+    survivor_id: UUID
+    merged_id: UUID
+    reason: Reason
+
+
+class CustomerMerged(BaseModel):
+    """Payload of customer.merged: the merged record lives on in the survivor."""
+
+    merge_id: UUID
+    company_id: UUID
+    survivor_id: UUID
+    merged_id: UUID
+    survivor_owner_id: UUID | None
+    survivor_project_id: UUID
+    actor_id: UUID
+    at: datetime

@@ -14,10 +14,14 @@ from gateway.api import (
     health,
     imports,
     leads,
+    marketing,
+    notifications,
     pool,
+    privacy,
     projects,
     reception,
     registrations,
+    segments,
     tasks,
     webhooks,
 )
@@ -35,10 +39,11 @@ def create_app(settings: Settings | None = None, rpc: RpcClient | None = None) -
     app.extensions["keyuan"] = Gateway(settings, rpc)
     errors.register(app)
     metrics.register(app)
-    for blueprint in (auth.bp, leads.bp, customers.bp, tasks.bp, analytics.bp, health.bp,
+    for blueprint in (auth.bp, leads.bp, customers.bp, tasks.bp, notifications.bp,
+                      analytics.bp, health.bp,
                       imports.bp,
                       pool.bp, projects.bp, reception.bp, registrations.bp, webhooks.bp,
-                      openapi_bp):
+                      segments.bp, marketing.bp, privacy.bp, openapi_bp):
         app.register_blueprint(blueprint)
     logging.getLogger(__name__).info("gateway ready")
     return app

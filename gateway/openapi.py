@@ -7,7 +7,7 @@ import html
 from flask import Blueprint, jsonify
 from pydantic import BaseModel
 
-from contracts import analytics, customers, directory, leads, tasks
+from contracts import analytics, common, customers, directory, leads, tasks
 from gateway.api import imports as import_api
 
 bp = Blueprint("openapi", __name__)
@@ -50,6 +50,17 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
     ("get", "/api/tasks", "任务 Your tasks", None, tasks.TaskQuery, None),
     ("post", "/api/tasks/{task_id}/complete", "完成任务 Complete a task",
      tasks.TaskCompletion, None, tasks.TaskView),
+    ("get", "/api/notifications", "通知 Your notifications, newest first, with the unread "
+     "count", None, tasks.NotificationQuery, None),
+    ("post", "/api/notifications/{notification_id}/read", "标为已读 Mark one read", None, None,
+     tasks.NotificationView),
+    ("post", "/api/notifications/read-all", "全部已读 Mark all yours read", None, None, None),
+    ("post", "/api/notifications/test", "测试通知 Send yourself a notice of a kind over its "
+     "route (admin)", tasks.TestNotice, None, None),
+    ("get", "/api/notification-settings", "通知渠道 The company's channels and routes (admin; "
+     "secrets masked)", None, None, None),
+    ("put", "/api/notification-settings", "配置通知渠道 Set channels (WeCom, DingTalk, SMS) and "
+     "routes per notice kind (admin)", tasks.NotificationConfig, None, None),
     ("get", "/api/pool", "公海 Customers in your projects' pool", None, leads.PoolQuery, None),
     ("post", "/api/pool/{customer_id}/claim", "认领 Claim a pool customer (daily cap, cooling)",
      None, None, None),
@@ -99,12 +110,52 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
      "and why", None, import_api.ReportQuery, None),
     ("get", "/api/imports/{job_id}/report.xlsx", "下载导入报告 The report as .xlsx", None,
      None, None),
+    ("post", "/api/segments", "保存客群 Save a segment (a filter; immutable)",
+     customers.NewSegment, None, customers.SegmentView),
+    ("get", "/api/segments", "客群 The company's segments", None, None, None),
+    ("post", "/api/segments/count", "客群试算 Count a filter in your scope",
+     customers.SegmentFilter, None, None),
+    ("get", "/api/segments/{segment_id}/count", "客群人数 Count a segment in your scope", None,
+     None, None),
+    ("get", "/api/segments/{segment_id}/customers", "客群名单 A segment's customers in your "
+     "scope, newest first (page, page_size)", None, common.Page, None),
+    ("post", "/api/campaigns", "营销活动 Send a message to a segment (manager; opted-out "
+     "customers never included)", customers.NewCampaign, None, customers.CampaignView),
+    ("get", "/api/campaigns", "营销活动列表 Your campaigns", None, None, None),
+    ("get", "/api/campaigns/{campaign_id}/recipients", "接收人 Recipients with their opt-out "
+     "links (after, limit)", None, None, None),
+    ("get", "/api/marketing/opt-out/{token}", "退订页 The opt-out page a message links to",
+     None, None, None),
+    ("post", "/api/marketing/opt-out/{token}", "退订 One-click marketing opt-out (the signed "
+     "link is the credential; no bearer token)", None, None, None),
+    ("post", "/api/customers/{customer_id}/marketing-opt-out", "记录退订 Record a customer's "
+     "opt-out or opt-in (audited)", customers.MarketingOptOut, None, None),
+    ("get", "/api/customers/{customer_id}/marketing", "营销状态 Opt-out and referral standing",
+     None, None, None),
+    ("put", "/api/customers/{customer_id}/referrer", "推荐人 Set or clear who referred the "
+     "customer (老带新)", customers.ReferrerChange, None, None),
+    ("get", "/api/customers/{customer_id}/referrals", "推荐记录 Whom the customer referred, "
+     "with reward status", None, None, None),
+    ("post", "/api/customers/{customer_id}/consents", "记录授权 Record a consent or its "
+     "withdrawal (withdrawn marketing opts out)", customers.NewConsent, None, None),
+    ("get", "/api/customers/{customer_id}/consents", "授权记录 Consent history, newest first",
+     None, None, None),
+    ("post", "/api/customers/export", "导出客户 Export customers (manager+; audited; phones "
+     "masked unless pii:reveal)", customers.ExportQuery, None, None),
+    ("post", "/api/customers/merges", "合并客户 Merge a duplicate into its survivor (manager+)",
+     customers.MergeRequest, None, None),
+    ("get", "/api/customers/{customer_id}/merges", "合并记录 The merges a record took part in",
+     None, None, None),
+    ("post", "/api/privacy/requests", "个人信息请求 Data-subject request: export everything "
+     "held on a person (200) or erase them everywhere (202); admin or privacy scope",
+     customers.SubjectRequest, None, None),
 ]
 # Uploads: the body is multipart/form-data, not JSON.
 MULTIPART = {"/api/imports"}
 
 # Signed by other means (or the way in): no bearer token.
-PUBLIC = {"/api/auth/login", "/api/webhooks/leads/{channel}"}
+PUBLIC = {"/api/auth/login", "/api/webhooks/leads/{channel}",
+          "/api/marketing/opt-out/{token}"}
 
 ERROR_SCHEMA = {
     "type": "object",

@@ -55,6 +55,16 @@ class Settings(BaseSettings):
     # six services at the defaults stay well under PostgreSQL's default 100 connections.
     db_pool_size: int = Field(default=5, gt=0)
     db_max_overflow: int = Field(default=5, ge=0)
+    # Notifications (tasks service): deliveries to WeCom/DingTalk/SMS are retried after
+    # notify_retry_seconds, doubling up to notify_retry_max_seconds, notify_max_attempts tries
+    # in all (8: about an hour), then marked failed. notify_link_base prefixes relative links
+    # in robot and SMS messages (the suite's public address, e.g. https://crm.example.com).
+    notify_batch_size: int = Field(default=50, gt=0)
+    notify_max_attempts: int = Field(default=8, gt=0)
+    notify_retry_seconds: float = Field(default=30.0, gt=0)
+    notify_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    notify_http_timeout_seconds: float = Field(default=5.0, gt=0)
+    notify_link_base: str = ""
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

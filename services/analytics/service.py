@@ -11,13 +11,17 @@ from contracts.actor import Role
 from contracts.envelope import Envelope
 from contracts.errors import from_pydantic
 from kit.inbox import handles
+from kit.privacy import HoldsNoPersonalData
 from kit.service import KeyuanService, rpc
 from services.analytics import domain, store
 
 READERS = (Role.manager, Role.director, Role.admin, Role.integration)
 
 
-class AnalyticsService(KeyuanService):
+class AnalyticsService(HoldsNoPersonalData, KeyuanService):
+    personal_data_note = ("daily counters per project, metric and channel: aggregates only, "
+                          "nothing that names or reaches a person; an erasure leaves them as "
+                          "they are")
     name = c.SERVICE
     outbox_table = store.Outbox
     inbox_table = store.Inbox

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from contracts import customers as c
 from contracts import leads
 from contracts.envelope import Envelope
-from contracts.errors import Forbidden, NotFound, ValidationFailed, from_pydantic
+from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, from_pydantic
 from kit import clock, phones
 from kit.inbox import handles
 from kit.readcopy import KeepsUserCopy
@@ -19,8 +19,14 @@ from kit.scope import visibility
 from kit.service import KeyuanService, rpc
 from services.customers import domain, store
 from services.customers.attachment_entrypoints import Attachments
+from services.customers.campaign_entrypoints import Campaigns
 from services.customers.funnel_entrypoints import Funnel
+from services.customers.merge_entrypoints import Merges
+from services.customers.pii_entrypoints import PersonalData
 from services.customers.profile_entrypoints import Profile
+from services.customers.referral_entrypoints import Referrals
+from services.customers.segment_entrypoints import Segments
+from services.customers.subject_request_entrypoints import SubjectRequests
 
 
 class CustomerNotYetCreated(LookupError):
@@ -34,7 +40,9 @@ def _uuid(value, field: str) -> uuid.UUID:
         raise ValidationFailed("not a valid id", field) from None
 
 
-class CustomersService(Attachments, Profile, Funnel, KeepsUserCopy, KeyuanService):
+class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
+                       Segments, Campaigns, Referrals, Attachments, Profile, Funnel,
+                       KeepsUserCopy, KeyuanService):
     name = c.SERVICE
     outbox_table = store.Outbox
     inbox_table = store.Inbox
@@ -47,7 +55,8 @@ class CustomersService(Attachments, Profile, Funnel, KeepsUserCopy, KeyuanServic
             q = c.CustomerQuery.model_validate(query or {})
         except ValidationError as exc:
             raise from_pydantic(exc) from None
-        stmt = store.scoped(select(store.Customer), visibility(actor))
+        stmt = store.scoped(select(store.Customer), visibility(actor)).where(
+            store.Customer.merged_into.is_(None))   # a merged record lives on in its survivor
         if q.stage:
             stmt = stmt.where(store.Customer.stage == q.stage.value)
         if q.project_id:
@@ -94,6 +103,8 @@ class CustomersService(Attachments, Profile, Funnel, KeepsUserCopy, KeyuanServic
         row = self._visible(actor, customer_id)
         if not domain.may_reveal(actor, row.owner_id):
             raise Forbidden("revealing this customer's phone needs the pii:reveal scope")
+        if row.erased_at is not None:
+            raise Conflict("this customer's personal data was erased", "customer_id")
         if reason is not None and len(str(reason)) > 500:
             raise ValidationFailed("at most 500 characters", "reason")
         self.db.add(store.PiiAudit(id=uuid.uuid4(), company_id=actor.company_id,

@@ -9,11 +9,14 @@ from pydantic import ValidationError
 from contracts import directory as c
 from contracts.errors import NotFound, Unauthenticated, ValidationFailed, from_pydantic
 from kit import auth
+from kit.privacy import HoldsNoPersonalData
 from kit.service import KeyuanService, rpc
 from services.directory import commands, domain, store
 
 
-class DirectoryService(KeyuanService):
+class DirectoryService(HoldsNoPersonalData, KeyuanService):
+    personal_data_note = ("the company's users (staff, channel agents, homeowners' logins); "
+                          "customers are not users, so nothing about a customer is kept here")
     name = c.SERVICE
     outbox_table = store.Outbox
     inbox_table = store.Inbox

@@ -22,7 +22,18 @@ from typing import Any
 
 from psycopg import sql
 from psycopg.types.json import Jsonb
-from sqlalchemy import Connection, Engine, LargeBinary, Table, Text, func, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    LargeBinary,
+    Table,
+    Text,
+    case,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -202,11 +213,16 @@ class Counts:
 
 def _known_keys(session: Session, company_id: uuid.UUID, indices: list[str]
                 ) -> dict[str, tuple[uuid.UUID, uuid.UUID | None]]:
-    k = CustomerKey.__table__.c
     if not indices:
         return {}
+    keys, survivors = CustomerKey.__table__, CustomerKey.__table__.alias("survivor")
+    k, s = keys.c, survivors.c
+    merged = k.merged_into.is_not(None) & s.customer_id.is_not(None)   # leads to the survivor
     return {row.phone_index: (row.customer_id, row.owner_id) for row in session.execute(
-        select(k.phone_index, k.customer_id, k.owner_id)
+        select(k.phone_index, case((merged, s.customer_id), else_=k.customer_id)
+               .label("customer_id"), case((merged, s.owner_id), else_=k.owner_id)
+               .label("owner_id"))
+        .select_from(keys.outerjoin(survivors, s.customer_id == k.merged_into))
         .where(k.company_id == company_id, k.phone_index.in_(indices)))}
 
 

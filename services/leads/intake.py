@@ -108,7 +108,8 @@ def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: 
         key.owner_since = clock.now() if assignment.owner_id else None
         key.grade = grade
     now = clock.now()
-    agent_id = _rule_on_attribution(session, actor, new, key, duplicate, lead_id, rules, now)
+    agent_id = _rule_on_attribution(session, actor, new, key, duplicate, lead_id, rules, now,
+                                    sealed.index)
     session.add(store.Lead(
         id=lead_id, company_id=actor.company_id, project_id=new.project_id,
         customer_id=key.customer_id, channel=new.channel.value, sub_source=new.sub_source,
@@ -136,9 +137,11 @@ def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: 
 
 
 def _rule_on_attribution(session: Session, actor: Actor, new: c.NewLead, key, duplicate: bool,
-                         lead_id, rules: c.ProjectLeadSettings, now) -> uuid.UUID | None:
-    """判客 when the phone is registered or an agent brings the lead; the attributed agent."""
-    held = registrations.for_phone(session, actor.company_id, key.phone_index)
+                         lead_id, rules: c.ProjectLeadSettings, now,
+                         phone_index: str) -> uuid.UUID | None:
+    """判客 when the phone is registered or an agent brings the lead; the attributed agent.
+    (The lead's own phone: after a merge the key may be the survivor's, of another phone.)"""
+    held = registrations.for_phone(session, actor.company_id, phone_index)
     if not held and new.agent_id is None:
         return None
     verdict = ruling.rule_on_lead(held, new.agent_id, now,

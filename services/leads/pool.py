@@ -17,7 +17,8 @@ from services.leads.store import CustomerKey, Offer, Outbox, PoolAction, Users
 def listing(session: Session, company_id: uuid.UUID, project_ids: list[uuid.UUID] | None,
             page: int, page_size: int) -> tuple[int, list[CustomerKey]]:
     stmt = select(CustomerKey).where(CustomerKey.company_id == company_id,
-                                     CustomerKey.owner_id.is_(None), ~on_offer())
+                                     CustomerKey.owner_id.is_(None), ~on_offer(),
+                                     CustomerKey.merged_into.is_(None))
     if project_ids is not None:
         stmt = stmt.where(CustomerKey.project_id.in_(project_ids))
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))

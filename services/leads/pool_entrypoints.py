@@ -48,7 +48,7 @@ class PublicPool:
     def _key_in_scope(self, actor, customer_id) -> store.CustomerKey:
         key = self.db.get(store.CustomerKey, _customer_id(customer_id))
         projects = self._pool_projects(actor)
-        if key is None or key.company_id != actor.company_id or (
+        if key is None or key.company_id != actor.company_id or key.merged_into or (
                 projects is not None and key.project_id not in projects):
             raise NotFound("no such customer", "customer_id")
         return key

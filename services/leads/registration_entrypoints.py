@@ -41,9 +41,9 @@ class Registrations:
         if mine is not None:
             self.db.rollback()
             return registrations.view(mine, now)  # a retry, or registering twice
-        key = self.db.scalars(select(store.CustomerKey).where(
+        key = store.survivor_key(self.db, self.db.scalars(select(store.CustomerKey).where(
             store.CustomerKey.company_id == actor.company_id,
-            store.CustomerKey.phone_index == sealed.index)).first()
+            store.CustomerKey.phone_index == sealed.index)).first())
         owned_since = key.created_at if key is not None and key.owner_id else None
         refusal = ruling.registration_refusal(held, actor.user_id, now, owned_since)
         if refusal:

@@ -13,6 +13,7 @@ from services.leads.arrival_entrypoints import Arrivals
 from services.leads.import_entrypoints import LeadImports
 from services.leads.offer_entrypoints import GrabMode
 from services.leads.pool_entrypoints import PublicPool
+from services.leads.privacy_entrypoints import PersonalDataRequests
 from services.leads.reception_entrypoints import Reception
 from services.leads.recycle_entrypoints import Recycling
 from services.leads.registration_entrypoints import Registrations
@@ -21,6 +22,7 @@ from services.leads.webhook_entrypoints import ChannelWebhooks
 
 
 class LeadsService(  # each mixin holds the entrypoints of one area; see its module
+    PersonalDataRequests,
     Arrivals,
     Recycling,
     Registrations,

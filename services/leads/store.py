@@ -51,6 +51,8 @@ class CustomerKey(Base):
         Index("ix_customer_keys_owner", "owner_id"),
         Index("ix_customer_keys_pool", "project_id", "released_at",
               postgresql_where=text("owner_id IS NULL")),
+        Index("ix_customer_keys_merged_into", "merged_into",
+              postgresql_where=text("merged_into IS NOT NULL")),
     )
     customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
@@ -69,6 +71,8 @@ class CustomerKey(Base):
     release_reason: Mapped[str | None] = mapped_column(Text)
     # Bumped on every change of owner; events carry it so copies apply changes in order.
     owner_revision: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    # Merged into another customer (customer.merged): this phone now finds the survivor.
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
 
 
 class Lead(Base):
@@ -290,8 +294,16 @@ def claim_customer_key(session: Session, company_id: uuid.UUID, phone_index: str
 
 def existing_customer_key(session: Session, company_id: uuid.UUID,
                           phone_index: str) -> CustomerKey:
-    return session.scalars(select(CustomerKey).where(
+    key = session.scalars(select(CustomerKey).where(
         CustomerKey.company_id == company_id, CustomerKey.phone_index == phone_index)).one()
+    return survivor_key(session, key)
+
+
+def survivor_key(session: Session, key: CustomerKey | None) -> CustomerKey | None:
+    """The key a phone leads to: a merged customer's key leads to its survivor's."""
+    if key is None or key.merged_into is None:
+        return key
+    return session.get(CustomerKey, key.merged_into) or key
 
 
 def assignable_consultants(session: Session, project_id: uuid.UUID) -> list[uuid.UUID]:
@@ -324,6 +336,7 @@ def open_customer_counts(session: Session, owners: list[uuid.UUID]) -> dict[uuid
     from sqlalchemy import func
 
     rows = session.execute(select(CustomerKey.owner_id, func.count())
-                           .where(CustomerKey.owner_id.in_(owners))
+                           .where(CustomerKey.owner_id.in_(owners),
+                                  CustomerKey.merged_into.is_(None))
                            .group_by(CustomerKey.owner_id))
     return {owner: count for owner, count in rows}

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from contracts import service_desk as c
+from kit.privacy import HoldsNoPersonalData
 from kit.service import KeyuanService
 from services.service_desk import store
 
 
-class ServiceDeskService(KeyuanService):
+class ServiceDeskService(HoldsNoPersonalData, KeyuanService):
+    personal_data_note = ("no tickets yet (they come in a later issue, which adds its part of "
+                          "exports, erasure and merges)")
     name = c.SERVICE
     outbox_table = store.Outbox
     inbox_table = store.Inbox

@@ -1,0 +1,191 @@
+"""Campaigns to a segment, and the marketing opt-out (PIPL Art. 24): an opted-out customer is
+never a recipient, and opting out is one click on the signed link every message carries."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+
+from contracts import customers as c
+from contracts.actor import Actor, Role
+from contracts.errors import NotFound, ValidationFailed
+from kit import clock
+from kit.scope import Visibility, visibility
+from kit.service import rpc
+from services.customers import optout, segments, store
+from services.customers.segment_entrypoints import parse
+
+C = store.Customer
+CAMPAIGN_ROLES = (Role.manager, Role.director, Role.admin)
+RECIPIENT_PAGE_MAX = 1000
+
+
+def campaign_view(row: store.Campaign) -> dict:
+    return c.CampaignView(id=row.id, segment_id=row.segment_id, channel=row.channel,
+                          message=row.message, status=row.status, recipients=row.recipients,
+                          skipped_opted_out=row.skipped_opted_out, created_by=row.created_by,
+                          created_at=row.created_at).model_dump(mode="json")
+
+
+def marketing_view(row: store.Customer) -> dict:
+    return {"customer_id": str(row.id), "marketing_opt_out": row.marketing_opt_out,
+            "opted_out_at": row.opted_out_at.isoformat() if row.opted_out_at else None,
+            "referrer_id": str(row.referrer_id) if row.referrer_id else None,
+            "referral_reward": row.referral_reward}
+
+
+class Campaigns:
+    """Mixin of CustomersService (uses Segments' _segment and the service's _workable)."""
+
+    @rpc
+    def start_campaign(self, token: str, spec: dict) -> dict:
+        """Count the segment in the starter's scope, opted-out customers apart, record the
+        campaign and announce it with one campaign.started event. The event carries the count
+        and the segment, not the recipients (see contracts.customers.CampaignStarted): the
+        notification service pages through campaign_recipients to deliver."""
+        actor = self.keys.actor(token, *CAMPAIGN_ROLES)
+        new = parse(c.NewCampaign, spec)
+        segment = self._segment(actor, new.segment_id)
+        now = clock.now()
+        counts = segments.members(select(
+            func.count().filter(C.marketing_opt_out.is_(False)),
+            func.count().filter(C.marketing_opt_out.is_(True))).select_from(C),
+            self._stored_filter(segment), visibility(actor), now)
+        recipients, skipped = self.db.execute(counts).one()
+        if recipients == 0:
+            raise ValidationFailed("nobody to send to: the segment holds no customer in your "
+                                   "scope who has not opted out", "segment_id")
+        row = store.Campaign(id=uuid.uuid4(), company_id=actor.company_id,
+                             segment_id=segment.id, channel=new.channel.value,
+                             message=new.message, status="started", recipients=recipients,
+                             skipped_opted_out=skipped, created_by=actor.user_id,
+                             created_at=now)
+        self.db.add(row)
+        self.emit(c.CAMPAIGN_STARTED, c.CampaignStarted(
+            campaign_id=row.id, company_id=actor.company_id, segment_id=segment.id,
+            channel=new.channel, message=new.message, recipients=recipients,
+            skipped_opted_out=skipped, started_by=actor.user_id, started_at=now))
+        self.db.commit()
+        return campaign_view(row)
+
+    @rpc
+    def campaigns(self, token: str) -> dict:
+        actor = self.keys.actor(token, *CAMPAIGN_ROLES)
+        stmt = select(store.Campaign).where(store.Campaign.company_id == actor.company_id)
+        if actor.role != Role.admin:
+            stmt = stmt.where(store.Campaign.created_by == actor.user_id)
+        rows = self.db.scalars(stmt.order_by(store.Campaign.created_at.desc()).limit(200))
+        return {"items": [campaign_view(row) for row in rows]}
+
+    def _campaign(self, actor: Actor, campaign_id) -> store.Campaign:
+        try:
+            wanted = uuid.UUID(str(campaign_id))
+        except ValueError:
+            raise ValidationFailed("not a valid id", "campaign_id") from None
+        row = self.db.get(store.Campaign, wanted)
+        mine = actor.role in (Role.admin, Role.integration) or (
+            row is not None and row.created_by == actor.user_id)
+        if row is None or row.company_id != actor.company_id or not mine:
+            raise NotFound("no such campaign", "campaign_id")
+        return row
+
+    def _starter_visibility(self, campaign: store.Campaign) -> Visibility:
+        """The scope of whoever started the campaign (from the directory's read copy), so the
+        notification service, calling with its own integration token, reaches no one else."""
+        user = self.db.execute(select(store.Users).where(
+            store.Users.c.id == campaign.created_by)).first()
+        if user is None or user.company_id != campaign.company_id:
+            return Visibility("none", campaign.company_id)
+        return visibility(Actor(user_id=user.id, company_id=user.company_id, role=user.role,
+                                team_id=user.team_id, project_ids=tuple(user.project_ids)))
+
+    @rpc
+    def campaign_recipients(self, token: str, campaign_id: str, after: str | None = None,
+                            limit: int = 500) -> dict:
+        """Who receives the campaign, by customer id from `after` (a cursor), each with their
+        signed opt-out link (`opt_out_path`, to be put after the gateway's public address).
+
+        Resolved as the campaign was started: its segment, at its start time, in its
+        starter's scope, customers created since left out. Opted-out customers are left out
+        as of now, so an opt-out between the start and the delivery is honoured too."""
+        actor = self.keys.actor(token, *CAMPAIGN_ROLES, Role.integration)
+        campaign = self._campaign(actor, campaign_id)
+        if isinstance(limit, bool) or not isinstance(limit, int) \
+                or not 1 <= limit <= RECIPIENT_PAGE_MAX:
+            raise ValidationFailed(f"limit is 1 to {RECIPIENT_PAGE_MAX}", "limit")
+        segment = self.db.get(store.Segment, campaign.segment_id)
+        stmt = segments.members(
+            select(C.id, C.name, C.phone_masked), self._stored_filter(segment),
+            self._starter_visibility(campaign), campaign.created_at,
+        ).where(C.marketing_opt_out.is_(False), C.created_at <= campaign.created_at)
+        if after is not None:
+            try:
+                stmt = stmt.where(C.id > uuid.UUID(str(after)))
+            except ValueError:
+                raise ValidationFailed("not a customer id", "after") from None
+        rows = self.db.execute(stmt.order_by(C.id).limit(limit)).all()
+        secret = self.keys.settings.secret_key
+        items = []
+        for row in rows:
+            link = optout.sign(secret, row.id, campaign.id)
+            items.append({"customer_id": str(row.id), "name": row.name,
+                          "phone_masked": row.phone_masked, "opt_out_token": link,
+                          "opt_out_path": optout.path(link)})
+        return {"campaign_id": str(campaign.id), "items": items,
+                "next_after": items[-1]["customer_id"] if len(items) == limit else None}
+
+    @rpc
+    def opt_out(self, link: str) -> dict:
+        """The customer's one click: no login, the signed link is the credential. Clicking
+        again changes nothing (the first opt-out's time and record stay)."""
+        customer_id, campaign_id = optout.verify(self.keys.settings.secret_key, link)
+        row = self._lock_customer(customer_id)
+        if row is not None and row.merged_into is not None:   # the same person lives on
+            row = self._lock_customer(row.merged_into)
+        if row is None:
+            raise NotFound("this opt-out link is not valid", "token")
+        if row.marketing_opt_out or row.erased_at is not None:
+            self.db.rollback()
+            return {"opted_out": True, "changed": False}
+        now = clock.now()
+        row.marketing_opt_out, row.opted_out_at, row.updated_at = True, now, now
+        # The customer acted: their own id stands as the actor.
+        self.db.add(store.History(id=uuid.uuid4(), company_id=row.company_id,
+                                  customer_id=row.id, actor_id=row.id, at=now, changes={
+                                      "marketing_opt_out": [False, True],
+                                      "opt_out_via": [None, "link"],
+                                      "campaign_id": [None, str(campaign_id)
+                                                      if campaign_id else None]}))
+        self.db.commit()
+        return {"opted_out": True, "changed": True}
+
+    def _lock_customer(self, customer_id) -> store.Customer | None:
+        return self.db.scalars(select(C).where(C.id == customer_id).with_for_update()).first()
+
+    @rpc
+    def set_marketing_opt_out(self, token: str, customer_id: str, change: dict) -> dict:
+        """Staff recording the customer's request (a phone call, at the counter): audited in
+        the customer's history with who, when and why."""
+        actor, customer = self._workable(token, customer_id)
+        wanted = parse(c.MarketingOptOut, change)
+        if customer.marketing_opt_out != wanted.opt_out:
+            now = clock.now()
+            changes = {"marketing_opt_out": [customer.marketing_opt_out, wanted.opt_out],
+                       "opt_out_via": [None, "staff"]}
+            if wanted.reason:
+                changes["opt_out_reason"] = [None, wanted.reason]
+            customer.marketing_opt_out = wanted.opt_out
+            customer.opted_out_at = now if wanted.opt_out else None
+            customer.updated_at = now
+            self.db.add(store.History(id=uuid.uuid4(), company_id=customer.company_id,
+                                      customer_id=customer.id, actor_id=actor.user_id, at=now,
+                                      changes=changes))
+        self.db.commit()
+        return marketing_view(customer)
+
+    @rpc
+    def marketing_status(self, token: str, customer_id: str) -> dict:
+        """Opt-out and referral standing of one customer in your scope."""
+        actor = self.keys.actor(token)
+        return marketing_view(self._visible(actor, customer_id))
