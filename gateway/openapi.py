@@ -48,6 +48,10 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
      customers.NewFollowup, None, None),
     ("get", "/api/customers/{customer_id}/followups", "跟进记录 Follow-ups", None, None, None),
     ("get", "/api/tasks", "任务 Your tasks", None, tasks.TaskQuery, None),
+    ("get", "/api/projects/{project_id}/sop", "项目SOP The tasks each stage creates", None,
+     None, tasks.SopTemplate),
+    ("put", "/api/projects/{project_id}/sop", "修改SOP Replace it (director/admin)",
+     tasks.SopTemplate, None, tasks.SopTemplate),
     ("post", "/api/tasks/{task_id}/complete", "完成任务 Complete a task",
      tasks.TaskCompletion, None, tasks.TaskView),
     ("get", "/api/notifications", "通知 Your notifications, newest first, with the unread "
