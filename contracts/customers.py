@@ -477,3 +477,11 @@ class CustomerMerged(BaseModel):
     survivor_project_id: UUID
     actor_id: UUID
     at: datetime
+
+
+class FunnelConfig(Model):
+    """A project's funnel: which of the standard stages it uses, in order (a project that
+    sells without subscription drops 认筹). Starts at new, ends at signed; invalid and lost
+    stay available as off-ramps everywhere."""
+
+    stages: list[Stage] = Field(min_length=2, max_length=7)

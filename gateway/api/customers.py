@@ -102,3 +102,14 @@ def download(attachment_id: str):
         f"attachment; filename*=UTF-8''{quote(found['filename'])}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.get("/api/projects/<project_id>/funnel")
+def get_funnel(project_id: str):
+    return jsonify(call("customers", "get_funnel", token(), project_id))
+
+
+@bp.put("/api/projects/<project_id>/funnel")
+def put_funnel(project_id: str):
+    caller = token()
+    return jsonify(call("customers", "update_funnel", caller, project_id, json_body()))

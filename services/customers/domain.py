@@ -45,7 +45,19 @@ def view(customer, actor: Actor, open_phone: Callable[[str], str],
         tags={k: v for k, v in (tags or {}).items() if k}, free_tags=(tags or {}).get("", []))
 
 
-def check_move(current: Stage, move: StageMove) -> None:
+def check_funnel(config) -> None:
+    stages = list(config.stages)
+    if stages[0] != Stage.new or stages[-1] != Stage.signed:
+        raise ValidationFailed("a funnel starts at new (新线索) and ends at signed (签约)",
+                               "stages")
+    if len(set(stages)) != len(stages) or any(s in OFF_RAMPS for s in stages):
+        raise ValidationFailed("each funnel stage once; invalid and lost are off-ramps",
+                               "stages")
+    if [FUNNEL.index(s) for s in stages] != sorted(FUNNEL.index(s) for s in stages):
+        raise ValidationFailed("stages keep the standard order", "stages")
+
+
+def check_move(current: Stage, move: StageMove, funnel: tuple[Stage, ...] = FUNNEL) -> None:
     """Moves along the funnel: forward (skipping is allowed: a walk-in is visited at once),
     never back; invalid/lost from any open stage (signed → lost is a cancelled deal, 退房);
     invalid/lost back to new (reactivation). Signing records the deal; off-ramps a reason."""
@@ -65,6 +77,9 @@ def check_move(current: Stage, move: StageMove) -> None:
         if current == Stage.signed and target == Stage.invalid:
             raise ValidationFailed("a signed customer can be lost (退房), not invalid", "stage")
         return
+    if target not in funnel:
+        raise ValidationFailed(f"{STAGE_LABELS[target]} is not a stage of this project's "
+                               "funnel", "stage")
     if FUNNEL.index(target) <= FUNNEL.index(current):
         raise ValidationFailed(f"cannot move back from {STAGE_LABELS[current]} to "
                                f"{STAGE_LABELS[target]}", "stage")

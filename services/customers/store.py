@@ -154,6 +154,17 @@ class History(Base):
     changes: Mapped[dict] = mapped_column(JSONB)
 
 
+class ProjectFunnel(Base):
+    """A project's funnel (contracts.customers.FunnelConfig); absent = the standard one."""
+
+    __tablename__ = "project_funnels"
+    project_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    stages: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+
+
 class Attachment(Base):
     """A file attached to a follow-up, kept by a Storage backend under `storage_key`."""
 

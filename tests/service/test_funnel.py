@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from contracts.actor import Role
 from contracts.errors import Forbidden, NotFound, ValidationFailed
 from kit import clock
 from tests.service.conftest import call, count
@@ -84,3 +85,19 @@ def test_nobody_outside_the_scope_moves_or_follows_up(customer_desk, world):
         call(container, "change_stage", world.token("b"), customer, {"stage": "contacted"})
     with pytest.raises(Forbidden):
         call(container, "change_stage", world.token("svc"), customer, {"stage": "contacted"})
+
+
+def test_a_director_shortens_the_projects_funnel(customer_desk, world):
+    container, customer = customer_desk
+    world.user("boss", Role.director)
+    short = {"stages": ["new", "contacted", "visited", "intent", "signed"]}
+    with pytest.raises(Forbidden):
+        call(container, "update_funnel", world.token("mgr"), str(world.project), short)
+    call(container, "update_funnel", world.token("boss"), str(world.project), short)
+    assert call(container, "get_funnel", world.token("a"), str(world.project))["stages"] == \
+        short["stages"]
+    with pytest.raises(ValidationFailed) as refused:
+        call(container, "change_stage", world.token("a"), customer, {"stage": "invited"})
+    assert refused.value.field == "stage"
+    assert call(container, "change_stage", world.token("a"), customer,
+                {"stage": "visited"})["stage"] == "visited"

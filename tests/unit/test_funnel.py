@@ -47,3 +47,23 @@ def test_a_signed_deal_can_be_lost_but_not_declared_invalid():
     check_move(Stage.signed, move(Stage.lost, reason="退房"))
     with pytest.raises(ValidationFailed):
         check_move(Stage.signed, move(Stage.invalid, reason="错号"))
+
+
+def test_a_project_without_subscription_skips_it():
+    funnel = (Stage.new, Stage.contacted, Stage.invited, Stage.visited, Stage.intent,
+              Stage.signed)
+    with pytest.raises(ValidationFailed, match="not a stage of this project's funnel"):
+        check_move(Stage.intent, move(Stage.subscribed), funnel)
+    check_move(Stage.intent, move(Stage.signed, deal_amount=1, unit="1-101"), funnel)
+
+
+@pytest.mark.parametrize("stages", [
+    ["contacted", "signed"], ["new", "intent"], ["new", "lost", "signed"],
+    ["new", "visited", "contacted", "signed"], ["new", "new", "signed"]])
+def test_a_funnel_starts_new_ends_signed_in_the_standard_order(stages):
+    from contracts.customers import FunnelConfig
+    from services.customers.domain import check_funnel
+
+    with pytest.raises(ValidationFailed) as bad:
+        check_funnel(FunnelConfig(stages=stages))
+    assert bad.value.field == "stages"
