@@ -3,6 +3,8 @@ RPC client maps them back to these classes by their path, and the gateway to HTT
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class KeyuanError(Exception):
     """Base of every error a client may see. args: (message, field, details)."""
@@ -58,6 +60,19 @@ BY_NAME: dict[str, type[KeyuanError]] = {
     for cls in (KeyuanError, ValidationFailed, Unauthenticated, Forbidden, NotFound, Conflict,
                 ServiceUnavailable)
 }
+
+
+def parse(model, data):
+    """A contracts model from a caller's payload (None = empty), or ValidationFailed naming
+    the field: the one way every entrypoint reads its input."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ValidationFailed("send a JSON object", "body")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise from_pydantic(exc) from None
 
 
 def from_pydantic(exc) -> ValidationFailed:

@@ -9,12 +9,11 @@ from sqlalchemy import func, select
 
 from contracts import customers as c
 from contracts.actor import Actor, Role
-from contracts.errors import NotFound, ValidationFailed
+from contracts.errors import NotFound, ValidationFailed, parse
 from kit import clock
 from kit.scope import Visibility, visibility
 from kit.service import rpc
 from services.customers import optout, segments, store
-from services.customers.segment_entrypoints import parse
 
 C = store.Customer
 CAMPAIGN_ROLES = (Role.manager, Role.director, Role.admin)

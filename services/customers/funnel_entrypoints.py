@@ -5,23 +5,15 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from contracts import customers as c
 from contracts.actor import Role
-from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, from_pydantic
+from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse
 from kit import clock
 from kit.service import rpc
 from services.customers import domain, store
-
-
-def _parse(model, data):
-    try:
-        return model.model_validate(data or {})
-    except ValidationError as exc:
-        raise from_pydantic(exc) from None
 
 
 class Funnel:
@@ -41,7 +33,7 @@ class Funnel:
     @rpc
     def change_stage(self, token: str, customer_id: str, move: dict) -> dict:
         actor, customer = self._workable(token, customer_id)
-        wanted = _parse(c.StageMove, move)
+        wanted = parse(c.StageMove, move)
         current = c.Stage(customer.stage)
         if current == wanted.stage:
             return domain.view(customer, actor, self.keys.vault.open_phone).model_dump(
@@ -95,7 +87,7 @@ class Funnel:
         project = self._funnel_project(actor, project_id)
         if actor.role not in (Role.admin, Role.director):
             raise Forbidden("only the project's director or an admin changes its funnel")
-        config = _parse(c.FunnelConfig, funnel)
+        config = parse(c.FunnelConfig, funnel)
         domain.check_funnel(config)
         row = self.db.get(store.ProjectFunnel, project, with_for_update=True)
         if row is None:
@@ -123,7 +115,7 @@ class Funnel:
     @rpc
     def log_followup(self, token: str, customer_id: str, followup: dict) -> dict:
         actor, customer = self._workable(token, customer_id)
-        new = _parse(c.NewFollowup, followup)
+        new = parse(c.NewFollowup, followup)
         now = clock.now()
         if new.next_contact_at is not None and new.next_contact_at <= now:
             raise ValidationFailed("the next contact must be in the future", "next_contact_at")

@@ -6,21 +6,13 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import ValidationError
 from sqlalchemy import or_, select
 
 from contracts import customers as c
-from contracts.errors import Forbidden, NotFound, ValidationFailed, from_pydantic
+from contracts.errors import Forbidden, NotFound, ValidationFailed, parse
 from kit import clock
 from kit.service import rpc
 from services.customers import domain, privacy, privacy_store, store
-
-
-def _parse(model, data):
-    try:
-        return model.model_validate(data or {})
-    except ValidationError as exc:
-        raise from_pydantic(exc) from None
 
 
 def _merge_view(row: store.Merge) -> dict:
@@ -43,7 +35,7 @@ class Merges:
         actor = self.keys.actor(token)
         if not privacy.may_merge(actor):
             raise Forbidden("merging customers needs a manager, director or admin")
-        wanted = _parse(c.MergeRequest, request)
+        wanted = parse(c.MergeRequest, request)
         privacy.check_reason(wanted.reason)
         if wanted.survivor_id == wanted.merged_id:
             raise ValidationFailed("a customer cannot be merged into itself", "merged_id")

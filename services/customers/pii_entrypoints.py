@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import ValidationError
 from sqlalchemy import insert, select
 
 from contracts import customers as c
-from contracts.errors import Conflict, Forbidden, from_pydantic
+from contracts.errors import Conflict, Forbidden, parse
 from kit import clock
 from kit.scope import visibility
 from kit.service import rpc
 from services.customers import privacy, store
-
-
-def _parse(model, data):
-    try:
-        return model.model_validate(data or {})
-    except ValidationError as exc:
-        raise from_pydantic(exc) from None
 
 
 def _consent_view(row: store.Consent) -> dict:
@@ -44,7 +36,7 @@ class PersonalData:
     @rpc
     def record_consent(self, token: str, customer_id: str, consent: dict) -> dict:
         actor, customer = self._workable(token, customer_id)
-        new = _parse(c.NewConsent, consent)
+        new = parse(c.NewConsent, consent)
         refuse_if_gone(customer)
         now = clock.now()
         row = store.Consent(id=uuid.uuid4(), company_id=customer.company_id,
@@ -84,7 +76,7 @@ class PersonalData:
         actor = self.keys.actor(token)
         if not privacy.may_export(actor):
             raise Forbidden("exporting customers needs a manager, director or admin")
-        q = _parse(c.ExportQuery, query)
+        q = parse(c.ExportQuery, query)
         privacy.check_reason(q.reason)
         C = store.Customer
         stmt = store.scoped(select(C), visibility(actor)).where(

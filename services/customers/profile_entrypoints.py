@@ -5,22 +5,14 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 
-from pydantic import ValidationError
 from sqlalchemy import delete, select
 
 from contracts import customers as c
 from contracts.actor import Role
-from contracts.errors import Conflict, Forbidden, from_pydantic
+from contracts.errors import Conflict, Forbidden, parse
 from kit import clock
 from kit.service import rpc
 from services.customers import domain, store
-
-
-def _parse(model, data):
-    try:
-        return model.model_validate(data or {})
-    except ValidationError as exc:
-        raise from_pydantic(exc) from None
 
 
 class Profile:
@@ -45,7 +37,7 @@ class Profile:
     @rpc
     def update(self, token: str, customer_id: str, patch: dict) -> dict:
         actor, customer = self._workable(token, customer_id)
-        change = _parse(c.CustomerPatch, patch)
+        change = parse(c.CustomerPatch, patch)
         if change.version != customer.version:
             raise Conflict(f"the customer was changed since you read it (now version "
                            f"{customer.version}); reload and try again", "version",
@@ -109,7 +101,7 @@ class Profile:
         actor = self.keys.actor(token)
         if actor.role != Role.admin:
             raise Forbidden("only an admin defines tag dimensions")
-        dimension = _parse(c.TagDimension, spec)
+        dimension = parse(c.TagDimension, spec)
         if not self.db.scalars(select(store.TagDimension).where(
                 store.TagDimension.company_id == actor.company_id)).first():
             for default in domain.DEFAULT_DIMENSIONS:  # start from the defaults

@@ -9,14 +9,13 @@ from sqlalchemy import func, literal, select
 
 from contracts import customers as c
 from contracts.envelope import Envelope
-from contracts.errors import ValidationFailed
+from contracts.errors import ValidationFailed, parse
 from kit import clock
 from kit.inbox import handles
 from kit.scope import visibility
 from kit.service import rpc
 from services.customers import referral, store
 from services.customers.campaign_entrypoints import marketing_view
-from services.customers.segment_entrypoints import parse
 
 C = store.Customer
 MAX_CHAIN = 1000

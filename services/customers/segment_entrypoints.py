@@ -6,26 +6,17 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from contracts import customers as c
 from contracts.actor import Actor, Role
-from contracts.errors import Forbidden, NotFound, ValidationFailed, from_pydantic
+from contracts.errors import Forbidden, NotFound, ValidationFailed, parse
 from kit import clock
 from kit.scope import visibility
 from kit.service import rpc
 from services.customers import domain, segments, store
 
 SEGMENT_ROLES = (Role.consultant, Role.manager, Role.director, Role.admin, Role.integration)
-
-
-def parse(model, data):
-    """A contracts model from a payload; the 422 names the field."""
-    try:
-        return model.model_validate(data if data is not None else {})
-    except ValidationError as exc:
-        raise from_pydantic(exc) from None
 
 
 def segment_view(row: store.Segment) -> dict:

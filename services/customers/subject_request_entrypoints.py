@@ -11,11 +11,16 @@ import uuid
 import eventlet
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import RpcProxy
-from pydantic import ValidationError
 
 from contracts import customers as c
 from contracts.envelope import Envelope
-from contracts.errors import BY_NAME, NotFound, ServiceUnavailable, ValidationFailed, from_pydantic
+from contracts.errors import (
+    BY_NAME,
+    NotFound,
+    ServiceUnavailable,
+    ValidationFailed,
+    parse,
+)
 from kit import clock, phones, storage
 from kit.inbox import handles
 from kit.privacy import NO_CUSTOMER, person_query, subject_request_handler
@@ -31,13 +36,6 @@ KEPT = ["anonymous customer rows (stage, channel, project, dates, deal amount) f
         "and the statistics", "analytics' daily counters (aggregates)",
         "the audit of who accessed, exported or erased the data (PIPL Art. 56), without the "
         "phone"]
-
-
-def _parse(model, data):
-    try:
-        return model.model_validate(data or {})
-    except ValidationError as exc:
-        raise from_pydantic(exc) from None
 
 
 class SubjectRequests:
@@ -65,7 +63,7 @@ class SubjectRequests:
     @rpc
     def subject_request(self, token: str, request: dict) -> dict:
         actor = subject_request_handler(self.keys, token)
-        wanted = _parse(c.SubjectRequest, request)
+        wanted = parse(c.SubjectRequest, request)
         privacy.check_reason(wanted.reason)
         if (wanted.phone is None) == (wanted.customer_id is None):
             raise ValidationFailed("name the person by phone or by customer_id (one of them)",

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import ValidationError
-
 from contracts import leads as c
 from contracts.actor import Role
-from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, from_pydantic
+from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse
 from kit import clock
 from kit.service import rpc
 from services.leads import domain, pool, store
 
 POOL_READERS = (Role.consultant, Role.manager, Role.director, Role.admin)
-
-
-def _parse(model, data: dict | None):
-    try:
-        return model.model_validate(data or {})
-    except ValidationError as exc:
-        raise from_pydantic(exc) from None
 
 
 def _customer_id(value) -> uuid.UUID:
@@ -56,7 +47,7 @@ class PublicPool:
     @rpc
     def pool(self, token: str, query: dict | None = None) -> dict:
         actor = self.keys.actor(token, *POOL_READERS)
-        q = _parse(c.PoolQuery, query)
+        q = parse(c.PoolQuery, query)
         projects = self._pool_projects(actor)
         if q.project_id is not None:
             if projects is not None and q.project_id not in projects:
@@ -95,7 +86,7 @@ class PublicPool:
     def assign_from_pool(self, token: str, customer_id: str, assignment: dict) -> dict:
         actor = self.keys.actor(token, Role.manager, Role.director, Role.admin)
         key = self._key_in_scope(actor, customer_id)
-        target = _parse(c.PoolAssignment, assignment).owner_id
+        target = parse(c.PoolAssignment, assignment).owner_id
         if not pool.is_assignable(self.db, target, key.project_id):
             raise ValidationFailed("not an active consultant of the customer's project",
                                    "owner_id")
@@ -115,7 +106,7 @@ class PublicPool:
     def release(self, token: str, customer_id: str, release: dict) -> dict:
         actor = self.keys.actor(token, *POOL_READERS)
         key = self._key_in_scope(actor, customer_id)
-        reason = _parse(c.Release, release).reason
+        reason = parse(c.Release, release).reason
         if key.owner_id is None:
             return _view(key)  # already in the pool
         if not domain.may_release(actor, key.owner_id, pool.team_of(self.db, key.owner_id)):

@@ -7,13 +7,12 @@ import logging
 import uuid
 
 from nameko.timer import timer
-from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contracts import tasks as c
 from contracts.actor import Role
-from contracts.errors import Conflict, NotFound, ValidationFailed, from_pydantic
+from contracts.errors import Conflict, NotFound, ValidationFailed, parse
 from kit import clock
 from kit.service import Keys, rpc
 from services.tasks.notify import config, sender, store
@@ -23,15 +22,6 @@ log = logging.getLogger(__name__)
 
 # Batches per timer tick at most, so a backlog never keeps one worker busy for long.
 MAX_BATCHES_PER_TICK = 20
-
-
-def _parse(model: type[BaseModel], data) -> BaseModel:
-    if data is not None and not isinstance(data, dict):
-        raise ValidationFailed("send a JSON object", "body")
-    try:
-        return model.model_validate(data or {})
-    except ValidationError as exc:
-        raise from_pydantic(exc) from None
 
 
 def _view(row: store.Notification) -> dict:
@@ -49,7 +39,7 @@ class Notifications:
         """Change the company's channels and routes (admin); answers them with secrets
         masked."""
         actor = self.keys.actor(token, Role.admin)
-        update = _parse(c.NotificationConfig, settings)
+        update = parse(c.NotificationConfig, settings)
         row = self.db.get(store.NotificationSettings, actor.company_id, with_for_update=True)
         merged = config.merge(row.config if row else {}, update, self.keys.vault,
                               https_only=self.keys.settings.env == "prod")
@@ -76,7 +66,7 @@ class Notifications:
     def notifications(self, token: str, query: dict | None = None) -> dict:
         """The actor's own notices, newest first, with the unread count."""
         actor = self.keys.actor(token)
-        q = _parse(c.NotificationQuery, query)
+        q = parse(c.NotificationQuery, query)
         total, unread, rows = store.inbox_page(
             self.db, actor.company_id, actor.user_id, unread_only=bool(q.unread),
             offset=(q.page - 1) * q.page_size, limit=q.page_size)
@@ -110,7 +100,7 @@ class Notifications:
         """A notice of `kind` to the admin themself, over that kind's route: checks the
         channels end to end."""
         actor = self.keys.actor(token, Role.admin)
-        wanted = _parse(c.TestNotice, request)
+        wanted = parse(c.TestNotice, request)
         queued = notify(self.db, Notice(
             company_id=actor.company_id, recipient_id=actor.user_id, kind=wanted.kind,
             title=f"测试通知 Test notice ({wanted.kind.value})",
