@@ -2,13 +2,14 @@
 
 import uuid
 
-from nameko.testing.services import entrypoint_waiter
+import pytest
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from prometheus_client import REGISTRY
 
 from contracts import leads
 from kit import clock
 from kit.crypto import Vault
-from services.customers.service import CustomersService
+from services.customers.service import CustomerNotYetCreated, CustomersService
 from tests.service.conftest import count, envelope, publish, wait_for
 
 
@@ -68,7 +69,7 @@ def test_two_replicas_racing_on_repeated_deliveries_apply_it_once(infra, engine,
 
 def test_an_ownership_change_that_overtakes_the_profile_is_applied_once_it_exists(
         infra, engine, world, start):
-    start(CustomersService)
+    container = start(CustomersService)
     created = lead_created(infra, world)
     customer_id = created["payload"]["customer_id"]
     new_owner = str(uuid.uuid4())
@@ -76,7 +77,14 @@ def test_an_ownership_change_that_overtakes_the_profile_is_applied_once_it_exist
         customer_id=customer_id, company_id=world.company, project_id=world.project,
         owner_id=new_owner, previous_owner_id=None, action="claim", by=new_owner,
         reason=None, at=clock.now(), owner_revision=2).model_dump(mode="json"))
-    publish(infra, "leads", claimed)      # arrives first ...
-    publish(infra, "leads", created)      # ... the profile after it
-    wait_for(lambda: count(engine, "SELECT count(*) FROM customers.customers WHERE id = :c "
-                           "AND owner_id = :o", c=customer_id, o=new_owner), timeout=20)
+    # Arriving first, the change fails (so the broker redelivers it) and records nothing.
+    with entrypoint_hook(container, "on_customer_claimed") as on_claimed, \
+            pytest.raises(CustomerNotYetCreated):
+        on_claimed(claimed)
+    with entrypoint_hook(container, "on_lead_created") as on_created:
+        on_created(created)
+    # Redelivered once the profile exists, it applies.
+    with entrypoint_hook(container, "on_customer_claimed") as on_claimed:
+        on_claimed(claimed)
+    assert count(engine, "SELECT count(*) FROM customers.customers WHERE id = :c "
+                 "AND owner_id = :o", c=customer_id, o=new_owner) == 1
