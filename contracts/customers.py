@@ -357,6 +357,12 @@ class CampaignView(BaseModel):
     skipped_opted_out: int
     created_by: UUID
     created_at: datetime
+    # Delivery, as the notification service reports it (status started → delivering →
+    # delivered).
+    delivered: int = 0
+    failed: int = 0
+    not_sent: int = 0
+    finished_at: datetime | None = None
 
 
 class MarketingOptOut(Model):

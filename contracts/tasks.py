@@ -118,6 +118,8 @@ class NoticeKind(StrEnum):
     no_followup_warning = "no_followup_warning"
     recycle_warning = "recycle_warning"
     recycled = "recycled"
+    campaign = "campaign"                  # a re-marketing message to a customer (SMS)
+    campaign_forward = "campaign_forward"  # to a consultant: send this to your customers
 
 
 class NoticeChannel(StrEnum):
@@ -216,3 +218,25 @@ class Alert(BaseModel):
     level: int = 0
     at: datetime
     reason: str | None = None
+
+
+# --- Campaigns: delivering a customers campaign (campaign.started) to its recipients ------
+
+CAMPAIGN_DELIVERY_PROGRESS = "campaign.delivery_progress"
+
+
+class CampaignProgress(BaseModel):
+    """Payload of campaign.delivery_progress (tasks → customers): the counts so far.
+    `revision` grows with every report, so a late report never overwrites a newer one."""
+
+    campaign_id: UUID
+    company_id: UUID
+    recipients: int      # resolved so far (all of them once `resolved`)
+    delivered: int       # the channel took it (SMS provider accepted; consultant notified)
+    failed: int          # given up after the last retry
+    not_sent: int        # no SMS channel or no phone, or opted out before the send
+    pending: int
+    resolved: bool       # every page of recipients has been read
+    finished: bool       # resolved and nothing pending
+    revision: int
+    at: datetime

@@ -8,9 +8,12 @@ import uuid
 from sqlalchemy import func, select
 
 from contracts import customers as c
+from contracts import tasks
 from contracts.actor import Actor, Role
+from contracts.envelope import Envelope
 from contracts.errors import NotFound, ValidationFailed, parse
 from kit import clock
+from kit.inbox import handles
 from kit.scope import Visibility, visibility
 from kit.service import rpc
 from services.customers import optout, segments, store
@@ -24,7 +27,9 @@ def campaign_view(row: store.Campaign) -> dict:
     return c.CampaignView(id=row.id, segment_id=row.segment_id, channel=row.channel,
                           message=row.message, status=row.status, recipients=row.recipients,
                           skipped_opted_out=row.skipped_opted_out, created_by=row.created_by,
-                          created_at=row.created_at).model_dump(mode="json")
+                          created_at=row.created_at, delivered=row.delivered,
+                          failed=row.failed, not_sent=row.not_sent,
+                          finished_at=row.finished_at).model_dump(mode="json")
 
 
 def marketing_view(row: store.Customer) -> dict:
@@ -104,6 +109,8 @@ class Campaigns:
                             limit: int = 500) -> dict:
         """Who receives the campaign, by customer id from `after` (a cursor), each with their
         signed opt-out link (`opt_out_path`, to be put after the gateway's public address).
+        The notification service (an integration token) also gets what delivery needs: the
+        owner and the phone as stored (`phone_enc`, opened only at the moment of sending).
 
         Resolved as the campaign was started: its segment, at its start time, in its
         starter's scope, customers created since left out. Opted-out customers are left out
@@ -115,7 +122,8 @@ class Campaigns:
             raise ValidationFailed(f"limit is 1 to {RECIPIENT_PAGE_MAX}", "limit")
         segment = self.db.get(store.Segment, campaign.segment_id)
         stmt = segments.members(
-            select(C.id, C.name, C.phone_masked), self._stored_filter(segment),
+            select(C.id, C.name, C.phone_masked, C.phone_enc, C.owner_id),
+            self._stored_filter(segment),
             self._starter_visibility(campaign), campaign.created_at,
         ).where(C.marketing_opt_out.is_(False), C.created_at <= campaign.created_at)
         if after is not None:
@@ -125,14 +133,33 @@ class Campaigns:
                 raise ValidationFailed("not a customer id", "after") from None
         rows = self.db.execute(stmt.order_by(C.id).limit(limit)).all()
         secret = self.keys.settings.secret_key
+        for_delivery = actor.role == Role.integration
         items = []
         for row in rows:
             link = optout.sign(secret, row.id, campaign.id)
-            items.append({"customer_id": str(row.id), "name": row.name,
-                          "phone_masked": row.phone_masked, "opt_out_token": link,
-                          "opt_out_path": optout.path(link)})
+            item = {"customer_id": str(row.id), "name": row.name,
+                    "phone_masked": row.phone_masked, "opt_out_token": link,
+                    "opt_out_path": optout.path(link)}
+            if for_delivery:
+                item |= {"phone_enc": row.phone_enc,
+                         "owner_id": str(row.owner_id) if row.owner_id else None}
+            items.append(item)
         return {"campaign_id": str(campaign.id), "items": items,
                 "next_after": items[-1]["customer_id"] if len(items) == limit else None}
+
+    @handles(tasks.SERVICE, tasks.CAMPAIGN_DELIVERY_PROGRESS)
+    def on_campaign_progress(self, session, env: Envelope) -> None:
+        """The notification service's counts; a late report never overwrites a newer."""
+        progress = tasks.CampaignProgress.model_validate(env.payload)
+        row = session.get(store.Campaign, progress.campaign_id, with_for_update=True)
+        if row is None or row.company_id != progress.company_id \
+                or row.progress_revision >= progress.revision:
+            return
+        row.progress_revision = progress.revision
+        row.delivered, row.failed = progress.delivered, progress.failed
+        row.not_sent = progress.not_sent
+        row.status = "delivered" if progress.finished else "delivering"
+        row.finished_at = progress.at if progress.finished else None
 
     @rpc
     def opt_out(self, link: str) -> dict:

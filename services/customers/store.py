@@ -41,12 +41,31 @@ Inbox = inbox_table(metadata)
 Users = users_table(metadata)
 
 
+# Segment indexes (built CONCURRENTLY by customers_0006; declared here so autogenerate sees
+# them): partial over live customers, covering what counting and listing read.
+LIVE = text("erased_at IS NULL AND merged_into IS NULL")
+SEGMENT_PAYLOAD = ("id", "stage", "stage_entered_at", "project_id", "owner_id",
+                   "last_followup_at", "created_at")
+
+
+def _segment_index(name: str, *keys: str) -> Index:
+    return Index(name, *keys, postgresql_where=LIVE,
+                 postgresql_include=[c for c in SEGMENT_PAYLOAD if c not in keys])
+
+
 class Customer(Base):
     __tablename__ = "customers"
     __table_args__ = (
         Index("ix_customers_company_owner", "company_id", "owner_id", "created_at"),
         Index("ix_customers_company_project", "company_id", "project_id", "created_at"),
         Index("ix_customers_phone_index", "company_id", "phone_index"),
+        _segment_index("ix_customers_segment_stage", "company_id", "stage", "stage_entered_at"),
+        _segment_index("ix_customers_segment_owner", "company_id", "owner_id", "created_at"),
+        _segment_index("ix_customers_segment_created", "company_id", "created_at", "id"),
+        Index("ix_customers_segment_followup", "company_id", "last_followup_at",
+              postgresql_where=LIVE),
+        Index("ix_customers_segment_portrait", "portrait", postgresql_using="gin",
+              postgresql_ops={"portrait": "jsonb_path_ops"}),
     )
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
@@ -125,7 +144,8 @@ class CustomerTag(Base):
     """A tag on a customer: a dimension's value, or a free tag (dimension '')."""
 
     __tablename__ = "customer_tags"
-    __table_args__ = (Index("ix_customer_tags_lookup", "dimension", "value"),)
+    __table_args__ = (Index("ix_customer_tags_lookup", "dimension", "value"),
+                      Index("ix_customer_tags_segment", "dimension", "value", "customer_id"))
     customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     dimension: Mapped[str] = mapped_column(String(30), primary_key=True)
     value: Mapped[str] = mapped_column(String(50), primary_key=True)
@@ -161,6 +181,27 @@ class ProjectFunnel(Base):
     project_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     stages: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
+    # stage → the project's own name for it (absent: the standard label)
+    labels: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+
+
+class ProjectProfileFields(Base):
+    """Which profile fields a project requires and which it counts as optional
+    (contracts.customers.ProfileFields); absent = the standard set. Completeness of the
+    project's customers is recomputed in the background when it changes: `revision` counts
+    the changes, `recomputed_revision` is the one every customer reflects, and
+    `recompute_after` the last customer id done of the one under way."""
+
+    __tablename__ = "project_profile_fields"
+    project_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    required: Mapped[list[str]] = mapped_column(ARRAY(String(60)))
+    optional: Mapped[list[str]] = mapped_column(ARRAY(String(60)))
+    revision: Mapped[int] = mapped_column(Integer)
+    recomputed_revision: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    recompute_after: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
 
@@ -219,6 +260,12 @@ class Campaign(Base):
     status: Mapped[str] = mapped_column(String(20))
     recipients: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     skipped_opted_out: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # Delivery as the notification service reports it (campaign.delivery_progress).
+    delivered: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    failed: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    not_sent: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    progress_revision: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
