@@ -112,7 +112,8 @@ class CustomerView(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int = 1
-    completeness: int = 0            # 客户信息完善率, percent
+    completeness: int = 0            # 客户信息完善率, percent (the project's profile fields)
+    missing_required: list[str] = Field(default_factory=list)   # required fields still empty
     portrait: dict = Field(default_factory=dict)
     tags: dict[str, list[str]] = Field(default_factory=dict)
     free_tags: list[str] = Field(default_factory=list)
@@ -485,9 +486,49 @@ class CustomerMerged(BaseModel):
     at: datetime
 
 
+StageName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                            max_length=12)]
+
+
 class FunnelConfig(Model):
     """A project's funnel: which of the standard stages it uses, in order (a project that
     sells without subscription drops 认筹). Starts at new, ends at signed; invalid and lost
     stay available as off-ramps everywhere."""
 
     stages: list[Stage] = Field(min_length=2, max_length=7)
+    # The project's own name for a stage (e.g. signed → 网签); stages left out keep the
+    # standard label. Names are unique within the funnel.
+    labels: dict[Stage, StageName] = Field(default_factory=dict)
+
+
+# --- Profile completeness (客户信息完善率) -------------------------------------------------
+
+# What a project may require or count: these profile fields, or one tag dimension by its
+# code (`tag:focus`). budget/area count when either end of the range is filled.
+PROFILE_FIELDS = ("name", "phone", "gender", "age_band", "wechat", "budget", "area", "layouts",
+                  "districts", "purpose", "tags", "free_tags")
+# Without a project setting: the weighting managers have ranked by so far.
+DEFAULT_REQUIRED = ("budget", "layouts", "purpose")
+DEFAULT_OPTIONAL = ("name", "phone", "gender", "age_band", "wechat", "area", "districts", "tags")
+ProfileField = Annotated[str, StringConstraints(
+    strip_whitespace=True,
+    pattern=r"^(" + "|".join(PROFILE_FIELDS) + r"|tag:[a-z][a-z0-9_]{1,29})$")]
+
+
+class ProfileFields(Model):
+    """GET|PUT /api/projects/<id>/profile-fields: what the project requires of a customer
+    profile and what it counts as optional. Completeness = filled weight / total weight, a
+    required field weighing 2 and an optional one 1; a required field still empty is listed
+    in the customer's `missing_required`."""
+
+    required: list[ProfileField] = Field(default_factory=lambda: list(DEFAULT_REQUIRED),
+                                         max_length=40)
+    optional: list[ProfileField] = Field(default_factory=lambda: list(DEFAULT_OPTIONAL),
+                                         max_length=40)
+
+
+class CompletenessQuery(Model):
+    """GET /api/customers/completeness: the ranking of consultants by their customers'
+    profile completeness, in the caller's scope."""
+
+    project_id: UUID | None = None

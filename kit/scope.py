@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from contracts.actor import Actor, Role
+from contracts.errors import NotFound, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,18 @@ def visibility(actor: Actor) -> Visibility:
     if actor.role in (Role.admin, Role.integration):
         return Visibility("company", actor.company_id)
     return Visibility("none", actor.company_id)
+
+
+def project_of(actor: Actor, project_id) -> UUID:
+    """A project id the actor works in (admin: any of the company), else a 4xx naming
+    `project_id` (404: a project out of scope is not admitted to exist)."""
+    try:
+        wanted = UUID(str(project_id))
+    except ValueError:
+        raise ValidationFailed("not a project id", "project_id") from None
+    if actor.role != Role.admin and wanted not in actor.project_ids:
+        raise NotFound("no such project", "project_id")
+    return wanted
 
 
 def can_see(vis: Visibility, company_id: UUID, owner_id: UUID | None, project_id: UUID | None,

@@ -16,6 +16,11 @@ def list_customers():
     return jsonify(call("customers", "list", token(), query_args()))
 
 
+@bp.get("/api/customers/completeness")
+def completeness_ranking():
+    return jsonify(call("customers", "completeness_ranking", token(), query_args()))
+
+
 @bp.get("/api/customers/<customer_id>")
 def get_customer(customer_id: str):
     return jsonify(call("customers", "get", token(), customer_id))
@@ -113,3 +118,15 @@ def get_funnel(project_id: str):
 def put_funnel(project_id: str):
     caller = token()
     return jsonify(call("customers", "update_funnel", caller, project_id, json_body()))
+
+
+@bp.get("/api/projects/<project_id>/profile-fields")
+def get_profile_fields(project_id: str):
+    return jsonify(call("customers", "get_profile_fields", token(), project_id))
+
+
+@bp.put("/api/projects/<project_id>/profile-fields")
+def put_profile_fields(project_id: str):
+    caller = token()
+    return jsonify(call("customers", "update_profile_fields", caller, project_id,
+                        json_body()))

@@ -8,7 +8,6 @@ from contracts.actor import Actor, Role
 from contracts.customers import (
     FUNNEL,
     OFF_RAMPS,
-    STAGE_LABELS,
     CustomerView,
     Portrait,
     Stage,
@@ -17,6 +16,7 @@ from contracts.customers import (
 )
 from contracts.errors import ValidationFailed
 from kit import phones
+from services.customers.project_setup import STANDARD, ProjectSetup, filled_fields, score
 
 
 def shows_full_phone(actor: Actor, owner_id) -> bool:
@@ -30,18 +30,24 @@ def may_reveal(actor: Actor, owner_id) -> bool:
 
 
 def view(customer, actor: Actor, open_phone: Callable[[str], str],
-         tags: dict[str, list[str]] | None = None) -> CustomerView:
+         tags: dict[str, list[str]] | None = None,
+         setup: ProjectSetup = STANDARD) -> CustomerView:
+    """The customer as `actor` may see them, named and scored by the project's setup."""
     full = shows_full_phone(actor, customer.owner_id)
     stage = Stage(customer.stage)
+    portrait = dict(getattr(customer, "portrait", None) or {})
+    scored = score(filled_fields(portrait, has_name=bool(customer.name), has_phone=True,
+                                 has_wechat=getattr(customer, "wechat_enc", None) is not None,
+                                 tags=tags or {}), setup)
     return CustomerView(
         id=customer.id, company_id=customer.company_id, project_id=customer.project_id,
         name=customer.name,
         phone=phones.national(open_phone(customer.phone_enc)) if full else customer.phone_masked,
         phone_masked=not full, owner_id=customer.owner_id, stage=stage,
-        stage_label=STAGE_LABELS[stage], channel=customer.channel,
+        stage_label=setup.label(stage), channel=customer.channel,
         created_at=customer.created_at, updated_at=customer.updated_at,
-        version=customer.version, completeness=getattr(customer, "completeness", 0) or 0,
-        portrait=dict(getattr(customer, "portrait", None) or {}),
+        version=customer.version, completeness=scored.percent,
+        missing_required=list(scored.missing_required), portrait=portrait,
         tags={k: v for k, v in (tags or {}).items() if k}, free_tags=(tags or {}).get("", []))
 
 
@@ -57,7 +63,7 @@ def check_funnel(config) -> None:
         raise ValidationFailed("stages keep the standard order", "stages")
 
 
-def check_move(current: Stage, move: StageMove, funnel: tuple[Stage, ...] = FUNNEL) -> None:
+def check_move(current: Stage, move: StageMove, setup: ProjectSetup = STANDARD) -> None:
     """Moves along the funnel: forward (skipping is allowed: a walk-in is visited at once),
     never back; invalid/lost from any open stage (signed → lost is a cancelled deal, 退房);
     invalid/lost back to new (reactivation). Signing records the deal; off-ramps a reason."""
@@ -67,22 +73,22 @@ def check_move(current: Stage, move: StageMove, funnel: tuple[Stage, ...] = FUNN
     if target == Stage.signed and not move.unit:
         raise ValidationFailed("signing records the unit (房号)", "unit")
     if target in OFF_RAMPS and not move.reason:
-        raise ValidationFailed(f"{STAGE_LABELS[target]} needs a reason", "reason")
+        raise ValidationFailed(f"{setup.label(target)} needs a reason", "reason")
     if current in OFF_RAMPS:
         if target != Stage.new:
-            raise ValidationFailed(f"a {STAGE_LABELS[current]} customer can only be reactivated"
-                                   " to 新线索", "stage")
+            raise ValidationFailed(f"a {setup.label(current)} customer can only be "
+                                   f"reactivated to {setup.label(Stage.new)}", "stage")
         return
     if target in OFF_RAMPS:
         if current == Stage.signed and target == Stage.invalid:
             raise ValidationFailed("a signed customer can be lost (退房), not invalid", "stage")
         return
-    if target not in funnel:
-        raise ValidationFailed(f"{STAGE_LABELS[target]} is not a stage of this project's "
+    if target not in setup.stages:
+        raise ValidationFailed(f"{setup.label(target)} is not a stage of this project's "
                                "funnel", "stage")
     if FUNNEL.index(target) <= FUNNEL.index(current):
-        raise ValidationFailed(f"cannot move back from {STAGE_LABELS[current]} to "
-                               f"{STAGE_LABELS[target]}", "stage")
+        raise ValidationFailed(f"cannot move back from {setup.label(current)} to "
+                               f"{setup.label(target)}", "stage")
 
 
 def may_work_on(actor: Actor) -> bool:
@@ -102,28 +108,9 @@ DEFAULT_DIMENSIONS = (
                  multi=False),
 )
 
-# What a complete profile holds, and how much each part weighs (客户信息完善率).
-COMPLETENESS_WEIGHTS = {"name": 1, "phone": 1, "gender": 1, "age_band": 1, "wechat": 1,
-                        "budget": 2, "area": 1, "layouts": 2, "districts": 1, "purpose": 2,
-                        "tags": 1}
+# The portrait a consultant edits (PATCH).
 PORTRAIT_KEYS = ("gender", "age_band", "budget_min", "budget_max", "area_min", "area_max",
                  "layouts", "districts", "purpose")
-
-
-def completeness(portrait: dict, *, has_name: bool, has_phone: bool, has_wechat: bool,
-                 has_tags: bool) -> int:
-    present = {
-        "name": has_name, "phone": has_phone, "wechat": has_wechat, "tags": has_tags,
-        "gender": portrait.get("gender") not in (None, "unknown"),
-        "age_band": bool(portrait.get("age_band")),
-        "budget": portrait.get("budget_min") is not None
-        or portrait.get("budget_max") is not None,
-        "area": portrait.get("area_min") is not None or portrait.get("area_max") is not None,
-        "layouts": bool(portrait.get("layouts")), "districts": bool(portrait.get("districts")),
-        "purpose": bool(portrait.get("purpose")),
-    }
-    earned = sum(w for key, w in COMPLETENESS_WEIGHTS.items() if present[key])
-    return round(100 * earned / sum(COMPLETENESS_WEIGHTS.values()))
 
 
 def check_tags(tags: dict[str, list[str]], dimensions: dict[str, TagDimension]) -> None:

@@ -9,8 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from contracts import customers as c
-from contracts.actor import Role
-from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse
+from contracts.errors import Conflict, Forbidden, ValidationFailed, parse
 from kit import clock
 from kit.service import rpc
 from services.customers import domain, store
@@ -35,10 +34,10 @@ class Funnel:
         actor, customer = self._workable(token, customer_id)
         wanted = parse(c.StageMove, move)
         current = c.Stage(customer.stage)
+        setup = self._setup(customer.project_id)
         if current == wanted.stage:
-            return domain.view(customer, actor, self.keys.vault.open_phone).model_dump(
-                mode="json")  # a retried move
-        domain.check_move(current, wanted, self._funnel_of(customer.project_id))
+            return self._customer_view(customer, actor, setup)  # a retried move
+        domain.check_move(current, wanted, setup)
         now = clock.now()
         entered = customer.stage_entered_at or customer.created_at
         seconds = max(0, int((now - entered).total_seconds()))
@@ -59,54 +58,18 @@ class Funnel:
             to_stage=wanted.stage, seconds_in_previous=seconds, actor_id=actor.user_id,
             at=now, reason=wanted.reason, deal_amount=wanted.deal_amount, unit=wanted.unit))
         self.db.commit()
-        return domain.view(customer, actor, self.keys.vault.open_phone).model_dump(mode="json")
-
-    def _funnel_of(self, project_id) -> tuple[c.Stage, ...]:
-        row = self.db.get(store.ProjectFunnel, project_id)
-        return tuple(c.Stage(s) for s in row.stages) if row else c.FUNNEL
-
-    def _funnel_project(self, actor, project_id) -> uuid.UUID:
-        try:
-            wanted = uuid.UUID(str(project_id))
-        except ValueError:
-            raise ValidationFailed("not a project id", "project_id") from None
-        if actor.role != Role.admin and wanted not in actor.project_ids:
-            raise NotFound("no such project", "project_id")
-        return wanted
-
-    @rpc
-    def get_funnel(self, token: str, project_id: str) -> dict:
-        actor = self.keys.actor(token)
-        stages = self._funnel_of(self._funnel_project(actor, project_id))
-        return {"stages": [s.value for s in stages],
-                "labels": {s.value: c.STAGE_LABELS[s] for s in stages}}
-
-    @rpc
-    def update_funnel(self, token: str, project_id: str, funnel: dict) -> dict:
-        actor = self.keys.actor(token)
-        project = self._funnel_project(actor, project_id)
-        if actor.role not in (Role.admin, Role.director):
-            raise Forbidden("only the project's director or an admin changes its funnel")
-        config = parse(c.FunnelConfig, funnel)
-        domain.check_funnel(config)
-        row = self.db.get(store.ProjectFunnel, project, with_for_update=True)
-        if row is None:
-            row = store.ProjectFunnel(project_id=project, company_id=actor.company_id)
-            self.db.add(row)
-        row.stages = [s.value for s in config.stages]
-        row.updated_at, row.updated_by = clock.now(), actor.user_id
-        self.db.commit()
-        return {"stages": row.stages,
-                "labels": {s.value: c.STAGE_LABELS[s] for s in config.stages}}
+        return self._customer_view(customer, actor, setup)
 
     @rpc
     def stage_history(self, token: str, customer_id: str) -> dict:
         actor = self.keys.actor(token)
         customer = self._visible(actor, customer_id)
+        setup = self._setup(customer.project_id)
         rows = self.db.scalars(select(store.StageChange).where(
             store.StageChange.customer_id == customer.id).order_by(store.StageChange.at))
         return {"items": [{"from": r.from_stage, "to": r.to_stage,
-                           "to_label": c.STAGE_LABELS[c.Stage(r.to_stage)],
+                           "from_label": setup.label(c.Stage(r.from_stage)),
+                           "to_label": setup.label(c.Stage(r.to_stage)),
                            "seconds_in_previous": r.seconds_in_previous,
                            "actor_id": str(r.actor_id), "at": r.at.isoformat(),
                            "reason": r.reason, "deal_amount": r.deal_amount, "unit": r.unit}

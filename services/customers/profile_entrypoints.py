@@ -60,9 +60,8 @@ class Profile:
         tags = self._tags_of([customer.id]).get(customer.id, {})
         now = clock.now()
         customer.portrait = portrait
-        customer.completeness = domain.completeness(
-            portrait, has_name=bool(customer.name), has_phone=True,
-            has_wechat=customer.wechat_enc is not None, has_tags=any(tags.values()))
+        setup = self._setup(customer.project_id)
+        customer.completeness = self._score(customer, tags, setup).percent
         if changes:
             customer.version += 1
             customer.updated_at = now
@@ -70,8 +69,7 @@ class Profile:
                                       customer_id=customer.id, actor_id=actor.user_id,
                                       at=now, changes=changes))
         self.db.commit()
-        return domain.view(customer, actor, self.keys.vault.open_phone, tags).model_dump(
-            mode="json")
+        return self._customer_view(customer, actor, setup, tags)
 
     def _replace_tags(self, customer_id, tags: dict[str, list[str]]) -> None:
         for dimension, values in tags.items():

@@ -81,6 +81,7 @@ class Referrals:
             .order_by(C.created_at, C.id).limit(1000)))
         seen = set(self.db.scalars(store.scoped(select(C.id), visibility(actor)).where(
             C.referrer_id == customer.id)))
+        setups = self._setups({row.project_id for row in rows})
         items = []
         for row in rows:
             shown = row.id in seen and row.erased_at is None
@@ -88,7 +89,7 @@ class Referrals:
             items.append({"customer_id": str(row.id),
                           "name": row.name if shown else _masked_name(row.name),
                           "name_masked": not shown, "stage": stage.value,
-                          "stage_label": c.STAGE_LABELS[stage],
+                          "stage_label": setups[row.project_id].label(stage),
                           "referral_reward": row.referral_reward,
                           "created_at": row.created_at.isoformat()})
         rewards = {r.value: 0 for r in c.ReferralReward}

@@ -14,7 +14,7 @@ from contracts.errors import Forbidden, NotFound, ValidationFailed, parse
 from kit import clock
 from kit.scope import visibility
 from kit.service import rpc
-from services.customers import domain, segments, store
+from services.customers import segments, store
 
 SEGMENT_ROLES = (Role.consultant, Role.manager, Role.director, Role.admin, Role.integration)
 
@@ -104,12 +104,8 @@ class Segments:
         found = {row.id: row for row in self.db.scalars(
             select(store.Customer).where(store.Customer.id.in_(ids)))}
         rows = [found[i] for i in ids if i in found]
-        tags = self._tags_of([row.id for row in rows])
-        open_phone = self.keys.vault.open_phone
-        items = []
-        for row in rows:
-            item = domain.view(row, actor, open_phone, tags.get(row.id)).model_dump(mode="json")
+        items = self._customer_views(rows, actor)
+        for row, item in zip(rows, items, strict=True):
             item["marketing_opt_out"] = row.marketing_opt_out
-            items.append(item)
         return {"segment_id": str(segment_id), "items": items, "page": paging.page,
                 "page_size": paging.page_size, "has_more": more}

@@ -17,13 +17,14 @@ from kit.inbox import handles
 from kit.readcopy import KeepsUserCopy
 from kit.scope import visibility
 from kit.service import KeyuanService, rpc
-from services.customers import domain, store
+from services.customers import domain, project_setup, store
 from services.customers.attachment_entrypoints import Attachments
 from services.customers.campaign_entrypoints import Campaigns
 from services.customers.funnel_entrypoints import Funnel
 from services.customers.merge_entrypoints import Merges
 from services.customers.pii_entrypoints import PersonalData
 from services.customers.profile_entrypoints import Profile
+from services.customers.project_setup_entrypoints import ProjectSetups
 from services.customers.referral_entrypoints import Referrals
 from services.customers.segment_entrypoints import Segments
 from services.customers.subject_request_entrypoints import SubjectRequests
@@ -41,7 +42,8 @@ def _uuid(value, field: str) -> uuid.UUID:
 
 
 class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
-                       Segments, Campaigns, Referrals, Attachments, Profile, Funnel,
+                       Segments, Campaigns, Referrals, Attachments, ProjectSetups, Profile,
+                       Funnel,
                        KeepsUserCopy, KeyuanService):
     name = c.SERVICE
     outbox_table = store.Outbox
@@ -73,11 +75,7 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
         rows = self.db.scalars(stmt.order_by(store.Customer.created_at.desc(),
                                              store.Customer.id)
                                .limit(q.page_size).offset((q.page - 1) * q.page_size))
-        rows = list(rows)
-        tags = self._tags_of([row.id for row in rows])
-        open_phone = self.keys.vault.open_phone
-        return {"items": [domain.view(row, actor, open_phone, tags.get(row.id)).model_dump(
-            mode="json") for row in rows],
+        return {"items": self._customer_views(list(rows), actor),
                 "total": total, "page": q.page, "page_size": q.page_size}
 
     def _visible(self, actor, customer_id, lock: bool = False) -> store.Customer:
@@ -92,10 +90,7 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
     @rpc
     def get(self, token: str, customer_id: str) -> dict:
         actor = self.keys.actor(token)
-        row = self._visible(actor, customer_id)
-        tags = self._tags_of([row.id]).get(row.id, {})
-        return domain.view(row, actor, self.keys.vault.open_phone, tags).model_dump(
-            mode="json")
+        return self._customer_view(self._visible(actor, customer_id), actor)
 
     @rpc
     def reveal_phone(self, token: str, customer_id: str, reason: str | None = None) -> dict:
@@ -140,6 +135,9 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
         lead = leads.LeadCreated.model_validate(env.payload)
         if lead.duplicate:
             return
+        completeness = project_setup.score(project_setup.filled_fields(
+            {}, has_name=bool(lead.name), has_phone=True, has_wechat=False, tags={}),
+            self._setup(lead.project_id)).percent
         created = session.execute(
             insert(store.Customer).values(
                 id=lead.customer_id, company_id=lead.company_id, project_id=lead.project_id,
@@ -147,7 +145,7 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
                 phone_masked=lead.phone.masked, owner_id=lead.owner_id, stage=c.Stage.new.value,
                 channel=lead.channel.value, first_lead_id=lead.lead_id,
                 created_at=lead.created_at, updated_at=lead.created_at, version=1,
-                stage_entered_at=lead.created_at)
+                stage_entered_at=lead.created_at, completeness=completeness)
             .on_conflict_do_nothing().returning(store.Customer.id)).first()
         if created:
             self.emit(c.CUSTOMER_CREATED, c.CustomerCreated(

@@ -9,9 +9,10 @@ from contracts import customers, leads
 from contracts import tasks as c
 from contracts.actor import Role
 from contracts.envelope import Envelope
-from contracts.errors import Forbidden, NotFound, ValidationFailed, from_pydantic
+from contracts.errors import Forbidden, from_pydantic
 from kit import clock
 from kit.inbox import handles
+from kit.scope import project_of
 from kit.service import rpc
 from services.tasks import domain, engine, store
 
@@ -113,12 +114,4 @@ class SopEngine:
         return sop.model_dump()
 
     def _sop_project(self, actor, project_id):
-        import uuid
-
-        try:
-            wanted = uuid.UUID(str(project_id))
-        except ValueError:
-            raise ValidationFailed("not a project id", "project_id") from None
-        if actor.role != Role.admin and wanted not in actor.project_ids:
-            raise NotFound("no such project", "project_id")
-        return wanted
+        return project_of(actor, project_id)

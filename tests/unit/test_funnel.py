@@ -3,6 +3,7 @@ import pytest
 from contracts.customers import Stage, StageMove
 from contracts.errors import ValidationFailed
 from services.customers.domain import check_move
+from services.customers.project_setup import ProjectSetup
 
 
 def move(stage, **extra):
@@ -50,11 +51,17 @@ def test_a_signed_deal_can_be_lost_but_not_declared_invalid():
 
 
 def test_a_project_without_subscription_skips_it():
-    funnel = (Stage.new, Stage.contacted, Stage.invited, Stage.visited, Stage.intent,
-              Stage.signed)
+    funnel = ProjectSetup(stages=(Stage.new, Stage.contacted, Stage.invited, Stage.visited,
+                                  Stage.intent, Stage.signed))
     with pytest.raises(ValidationFailed, match="not a stage of this project's funnel"):
         check_move(Stage.intent, move(Stage.subscribed), funnel)
     check_move(Stage.intent, move(Stage.signed, deal_amount=1, unit="1-101"), funnel)
+
+
+def test_refusals_speak_the_projects_own_stage_names():
+    renamed = ProjectSetup(labels={Stage.signed: "网签", Stage.intent: "意向客户"})
+    with pytest.raises(ValidationFailed, match="cannot move back from 网签 to 意向客户"):
+        check_move(Stage.signed, move(Stage.intent), renamed)
 
 
 @pytest.mark.parametrize("stages", [

@@ -1,0 +1,209 @@
+"""A project's setup of the customer profile (director or admin): its funnel and stage names,
+its required and optional profile fields; the completeness ranking managers read; and the
+background recount of a project's completeness after its fields change."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from nameko.timer import timer
+from sqlalchemy import func, select
+
+from contracts import customers as c
+from contracts.actor import Actor, Role
+from contracts.errors import Forbidden, parse
+from kit import clock
+from kit.scope import project_of, visibility
+from kit.service import rpc
+from services.customers import domain, project_setup, store
+from services.customers.project_setup import ProjectSetup
+
+log = logging.getLogger(__name__)
+
+C = store.Customer
+EDITORS = (Role.admin, Role.director)
+RECOUNT_BATCH = 500
+RECOUNT_BATCHES_PER_TICK = 20
+# Below this a profile counts as poorly kept in the ranking.
+WEAK_PROFILE = 60
+
+
+class ProjectSetups:
+    """Mixin of CustomersService (uses Profile's _dimensions and _tags_of)."""
+
+    def _setups(self, project_ids) -> dict[uuid.UUID, ProjectSetup]:
+        """Each project's setup (the standard one where it configured nothing)."""
+        wanted = {p for p in project_ids if p is not None}
+        if not wanted:
+            return {}
+        funnels = {r.project_id: r for r in self.db.scalars(select(store.ProjectFunnel).where(
+            store.ProjectFunnel.project_id.in_(wanted)))}
+        fields = {r.project_id: r for r in self.db.scalars(
+            select(store.ProjectProfileFields).where(
+                store.ProjectProfileFields.project_id.in_(wanted)))}
+        return {p: project_setup.setup_from(
+            funnels[p].stages if p in funnels else None,
+            funnels[p].labels if p in funnels else None,
+            fields[p].required if p in fields else None,
+            fields[p].optional if p in fields else None) for p in wanted}
+
+    def _setup(self, project_id) -> ProjectSetup:
+        return self._setups([project_id]).get(project_id, project_setup.STANDARD)
+
+    def _score(self, customer: store.Customer, tags: dict, setup: ProjectSetup):
+        return project_setup.score(project_setup.filled_fields(
+            customer.portrait or {}, has_name=bool(customer.name), has_phone=True,
+            has_wechat=customer.wechat_enc is not None, tags=tags), setup)
+
+    def _customer_view(self, customer: store.Customer, actor: Actor,
+                       setup: ProjectSetup | None = None, tags: dict | None = None) -> dict:
+        if tags is None:
+            tags = self._tags_of([customer.id]).get(customer.id, {})
+        return domain.view(customer, actor, self.keys.vault.open_phone, tags,
+                           setup or self._setup(customer.project_id)).model_dump(mode="json")
+
+    def _customer_views(self, customers: list[store.Customer], actor: Actor) -> list[dict]:
+        tags = self._tags_of([x.id for x in customers])
+        setups = self._setups({x.project_id for x in customers})
+        return [self._customer_view(x, actor, setups[x.project_id], tags.get(x.id, {}))
+                for x in customers]
+
+    def _setup_project(self, actor: Actor, project_id, *, editing: bool = False) -> uuid.UUID:
+        wanted = project_of(actor, project_id)
+        if editing and actor.role not in EDITORS:
+            raise Forbidden("only the project's director or an admin changes its setup")
+        return wanted
+
+    # --- the funnel -----------------------------------------------------------------------
+
+    @rpc
+    def get_funnel(self, token: str, project_id: str) -> dict:
+        actor = self.keys.actor(token)
+        return _funnel_view(self._setup(self._setup_project(actor, project_id)))
+
+    @rpc
+    def update_funnel(self, token: str, project_id: str, funnel: dict) -> dict:
+        """Which standard stages the project uses, in order, and its own names for them."""
+        actor = self.keys.actor(token)
+        project = self._setup_project(actor, project_id, editing=True)
+        config = parse(c.FunnelConfig, funnel)
+        domain.check_funnel(config)
+        project_setup.check_labels(config)
+        row = self.db.get(store.ProjectFunnel, project, with_for_update=True)
+        if row is None:
+            row = store.ProjectFunnel(project_id=project, company_id=actor.company_id)
+            self.db.add(row)
+        row.stages = [s.value for s in config.stages]
+        row.labels = {s.value: name for s, name in config.labels.items()
+                      if name != c.STAGE_LABELS[s]}
+        row.updated_at, row.updated_by = clock.now(), actor.user_id
+        self.db.commit()
+        return _funnel_view(self._setup(project))
+
+    # --- profile fields and completeness ----------------------------------------------------
+
+    @rpc
+    def get_profile_fields(self, token: str, project_id: str) -> dict:
+        actor = self.keys.actor(token)
+        project = self._setup_project(actor, project_id)
+        row = self.db.get(store.ProjectProfileFields, project)
+        return _fields_view(self._setup(project), row)
+
+    @rpc
+    def update_profile_fields(self, token: str, project_id: str, fields: dict) -> dict:
+        """Replace the project's required and optional fields. Every customer of the project
+        shows the new completeness at once; the stored one (ranking, sorting) is recounted
+        in the background, `recount_pending` until it is done."""
+        actor = self.keys.actor(token)
+        project = self._setup_project(actor, project_id, editing=True)
+        wanted = parse(c.ProfileFields, fields)
+        project_setup.check_profile_fields(wanted, set(self._dimensions(actor.company_id)))
+        row = self.db.get(store.ProjectProfileFields, project, with_for_update=True)
+        if row is None:
+            row = store.ProjectProfileFields(project_id=project, company_id=actor.company_id,
+                                             revision=0, recomputed_revision=0)
+            self.db.add(row)
+        if (list(row.required or []), list(row.optional or [])) != (wanted.required,
+                                                                     wanted.optional):
+            row.required, row.optional = wanted.required, wanted.optional
+            row.revision += 1
+            row.recompute_after = None   # a recount under way starts over
+            row.updated_at, row.updated_by = clock.now(), actor.user_id
+        self.db.commit()
+        return _fields_view(self._setup(project), row)
+
+    @timer(interval=2)
+    def recount_completeness(self) -> None:
+        """Bring stored completeness in line with changed project fields, a batch at a time
+        (one replica per project at a time: SKIP LOCKED)."""
+        try:
+            for _ in range(RECOUNT_BATCHES_PER_TICK):
+                if not self._recount_batch():
+                    break
+        except Exception:
+            self.db.rollback()
+            log.exception("recounting completeness failed")
+
+    def _recount_batch(self) -> bool:
+        """One batch of one project; False when nothing is waiting."""
+        P = store.ProjectProfileFields
+        row = self.db.scalars(select(P).where(P.recomputed_revision < P.revision)
+                              .with_for_update(skip_locked=True).limit(1)).first()
+        if row is None:
+            self.db.rollback()
+            return False
+        stmt = select(C).where(C.company_id == row.company_id, C.project_id == row.project_id)
+        if row.recompute_after is not None:
+            stmt = stmt.where(C.id > row.recompute_after)
+        customers = list(self.db.scalars(stmt.order_by(C.id).limit(RECOUNT_BATCH)))
+        setup = self._setup(row.project_id)
+        tags = self._tags_of([x.id for x in customers])
+        for customer in customers:
+            customer.completeness = self._score(customer, tags.get(customer.id, {}),
+                                                setup).percent
+        if len(customers) < RECOUNT_BATCH:
+            row.recomputed_revision, row.recompute_after = row.revision, None
+        else:
+            row.recompute_after = customers[-1].id
+        self.db.commit()
+        return True
+
+    @rpc
+    def completeness_ranking(self, token: str, query: dict | None = None) -> dict:
+        """Consultants by their customers' average profile completeness, best first, over
+        the customers the caller may see (a consultant: their own line)."""
+        actor = self.keys.actor(token, Role.consultant, Role.manager, Role.director,
+                                Role.admin)
+        q = parse(c.CompletenessQuery, query)
+        stmt = store.scoped(select(
+            C.owner_id, func.count().label("customers"),
+            func.avg(C.completeness).label("average"),
+            func.count().filter(C.completeness < WEAK_PROFILE).label("weak"),
+        ), visibility(actor)).where(
+            C.owner_id.is_not(None), C.erased_at.is_(None), C.merged_into.is_(None),
+            C.stage.not_in([s.value for s in c.OFF_RAMPS]))
+        if q.project_id is not None:
+            stmt = stmt.where(C.project_id == q.project_id)
+        rows = self.db.execute(stmt.group_by(C.owner_id)).all()
+        names = dict(self.db.execute(select(store.Users.c.id, store.Users.c.name).where(
+            store.Users.c.id.in_([r.owner_id for r in rows]))).all()) if rows else {}
+        ranked = sorted(rows, key=lambda r: (-float(r.average), -r.customers, str(r.owner_id)))
+        return {"weak_below": WEAK_PROFILE, "items": [
+            {"rank": i, "owner_id": str(r.owner_id), "owner_name": names.get(r.owner_id, ""),
+             "customers": r.customers, "average_completeness": round(float(r.average), 1),
+             "weak_profiles": r.weak} for i, r in enumerate(ranked, start=1)]}
+
+
+def _funnel_view(setup: ProjectSetup) -> dict:
+    return {"stages": [s.value for s in setup.stages], "labels": setup.all_labels(),
+            "renamed": {s.value: name for s, name in setup.labels.items()}}
+
+
+def _fields_view(setup: ProjectSetup, row: store.ProjectProfileFields | None) -> dict:
+    return {"required": list(setup.required), "optional": list(setup.optional),
+            "weights": {"required": project_setup.REQUIRED_WEIGHT,
+                        "optional": project_setup.OPTIONAL_WEIGHT},
+            "standard": row is None,
+            "recount_pending": row is not None
+            and row.recomputed_revision < row.revision}
