@@ -168,6 +168,26 @@ class LeadAccepted(BaseModel):
     grade: str | None = None
 
 
+class LeadPortrait(BaseModel):
+    """What the lead said of the buyer's wishes (on lead.created): the customers service
+    starts a new customer's profile from it."""
+
+    city: str | None = None
+    district: str | None = None
+    budget_min: int | None = None
+    budget_max: int | None = None
+    layout: str | None = None
+    area_min: int | None = None
+    area_max: int | None = None
+    purpose: Purpose | None = None
+
+    @classmethod
+    def of(cls, lead: dict) -> LeadPortrait | None:
+        """The portrait fields of a lead (None when it carries none)."""
+        found = {k: lead.get(k) for k in cls.model_fields if lead.get(k) not in (None, "")}
+        return cls(**found) if found else None
+
+
 class LeadCreated(BaseModel):
     """Payload of lead.created. A duplicate lead names the existing customer."""
 
@@ -185,6 +205,7 @@ class LeadCreated(BaseModel):
     grade: str | None = None
     source: str = "manual"
     agent_id: UUID | None = None   # the channel agent the customer is attributed to (判客)
+    portrait: LeadPortrait | None = None
 
 
 class LeadAssigned(BaseModel):

@@ -126,6 +126,21 @@ def check_tags(tags: dict[str, list[str]], dimensions: dict[str, TagDimension]) 
             raise ValidationFailed(f"{dimension.name} takes one value", f"tags.{code}")
 
 
+def portrait_from_lead(said) -> dict:
+    """A new customer's profile from what their lead said (contracts.leads.LeadPortrait)."""
+    if said is None:
+        return {}
+    portrait = {k: getattr(said, k) for k in ("budget_min", "budget_max", "area_min",
+                                               "area_max") if getattr(said, k) is not None}
+    if said.layout:
+        portrait["layouts"] = [said.layout]
+    if said.district:
+        portrait["districts"] = [said.district]
+    if said.purpose:
+        portrait["purpose"] = said.purpose.value
+    return portrait
+
+
 def merged_portrait(current: dict, patch: Portrait) -> tuple[dict, dict]:
     """The profile after the patch, and what changed ({field: [old, new]})."""
     given = patch.model_dump(mode="json", include=set(PORTRAIT_KEYS), exclude_unset=True)

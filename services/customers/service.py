@@ -135,8 +135,9 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
         lead = leads.LeadCreated.model_validate(env.payload)
         if lead.duplicate:
             return
+        portrait = domain.portrait_from_lead(lead.portrait)
         completeness = project_setup.score(project_setup.filled_fields(
-            {}, has_name=bool(lead.name), has_phone=True, has_wechat=False, tags={}),
+            portrait, has_name=bool(lead.name), has_phone=True, has_wechat=False, tags={}),
             self._setup(lead.project_id)).percent
         created = session.execute(
             insert(store.Customer).values(
@@ -145,7 +146,8 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
                 phone_masked=lead.phone.masked, owner_id=lead.owner_id, stage=c.Stage.new.value,
                 channel=lead.channel.value, first_lead_id=lead.lead_id,
                 created_at=lead.created_at, updated_at=lead.created_at, version=1,
-                stage_entered_at=lead.created_at, completeness=completeness)
+                stage_entered_at=lead.created_at, portrait=portrait,
+                completeness=completeness)
             .on_conflict_do_nothing().returning(store.Customer.id)).first()
         if created:
             self.emit(c.CUSTOMER_CREATED, c.CustomerCreated(

@@ -1,11 +1,24 @@
 """A project's own setup of the customer profile: stage names, required and optional fields,
 completeness as the project counts it, and the ranking managers read."""
 
+import uuid
+
 import pytest
+from nameko.testing.services import entrypoint_hook
 
 from contracts.actor import Role
 from contracts.errors import Forbidden, NotFound, ValidationFailed
-from tests.service.conftest import add_customer, call, count, unique_phone, wait_for
+from contracts.leads import LEAD_CREATED, LeadCreated, LeadPortrait
+from kit import clock
+from kit.crypto import Vault
+from tests.service.conftest import (
+    add_customer,
+    call,
+    count,
+    envelope,
+    unique_phone,
+    wait_for,
+)
 
 FILLED = {"gender": "female", "budget_min": 2_500_000, "layouts": ["三室"],
           "purpose": "self_use", "tags": {"focus": ["学区"]}}
@@ -123,3 +136,21 @@ def test_managers_rank_their_consultants_by_completeness(customer_desk, world, i
     with pytest.raises(ValidationFailed) as refused:
         call(container, "completeness_ranking", world.token("mgr"), {"project_id": "x"})
     assert refused.value.field == "project_id"
+
+
+def test_a_new_customer_starts_with_what_their_lead_said(customer_desk, world, infra):
+    container, _ = customer_desk
+    lead = LeadCreated(
+        lead_id=uuid.uuid4(), customer_id=uuid.uuid4(), company_id=world.company,
+        project_id=world.project, channel="douyin", sub_source="直播间", name="刘女士",
+        phone=Vault.from_settings(infra).seal_phone("+86" + unique_phone()), duplicate=False,
+        owner_id=world.users["a"]["id"], created_at=clock.now(),
+        portrait=LeadPortrait(budget_min=2_000_000, budget_max=3_000_000, layout="三室两厅",
+                              district="滨江", purpose="school_district"))
+    with entrypoint_hook(container, "on_lead_created") as handle:
+        handle(envelope("leads", LEAD_CREATED, lead.model_dump(mode="json")))
+    shown = call(container, "get", world.token("a"), str(lead.customer_id))
+    assert shown["portrait"] == {"budget_min": 2_000_000, "budget_max": 3_000_000,
+                                 "layouts": ["三室两厅"], "districts": ["滨江"],
+                                 "purpose": "school_district"}
+    assert shown["missing_required"] == []   # budget, layouts and purpose: all said
