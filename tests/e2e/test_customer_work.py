@@ -56,3 +56,30 @@ def test_profile_edits_refuse_a_stale_version(suite, customer):
     assert stale.status_code == 409 and stale.json()["error"]["field"] == "version"
     found = suite.get("/api/customers", "hz.wang", params={"tag": "focus:学区"}).json()
     assert customer in {c["id"] for c in found["items"]}
+
+
+def test_a_lead_s_wishes_start_the_profile_and_managers_rank_completeness(suite):
+    phone = f"134{uuid.uuid4().int % 10**8:08d}"
+    lead = suite.post("/api/leads", "hz.wang", json={
+        "name": "孙女士", "phone": phone, "channel": "walk_in", "project_id": HZ,
+        "budget_min": 4_000_000, "layout": "四室", "purpose": "upgrade"}).json()
+    shown = eventually(lambda: suite.get(f"/api/customers/{lead['customer_id']}", "hz.wang"))
+    profile = shown.json()
+    assert profile["portrait"]["layouts"] == ["四室"] and profile["missing_required"] == []
+
+    fields = suite.get(f"/api/projects/{HZ}/profile-fields", "hz.wang").json()
+    assert fields["required"] == ["budget", "layouts", "purpose"] and fields["standard"]
+    assert suite.put(f"/api/projects/{HZ}/profile-fields", "hz.wang",
+                     json=fields).status_code == 403
+    refused = suite.put(f"/api/projects/{HZ}/profile-fields", "director",
+                        json={"required": ["salary"], "optional": []})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["field"] == "required.0"
+
+    ranking = suite.get("/api/customers/completeness", "mgr.hz",
+                        params={"project_id": HZ}).json()["items"]
+    wang = next(r for r in ranking if r["owner_id"] == lead["owner_id"])
+    assert wang["owner_name"] and wang["customers"] >= 1
+    assert [r["rank"] for r in ranking] == list(range(1, len(ranking) + 1))
+    [own] = suite.get("/api/customers/completeness", "hz.wang").json()["items"]
+    assert own["owner_id"] == lead["owner_id"]
