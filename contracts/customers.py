@@ -366,11 +366,20 @@ class CampaignView(BaseModel):
     finished_at: datetime | None = None
 
 
+class ConsentChannel(StrEnum):
+    paper = "paper"
+    wechat = "wechat"
+    sms = "sms"
+    app = "app"
+    phone = "phone"
+
+
 class MarketingOptOut(Model):
     """POST /api/customers/<id>/marketing-opt-out: staff recording the customer's request."""
 
     opt_out: bool
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    channel: ConsentChannel = ConsentChannel.phone    # how the customer asked
 
 
 class ReferrerChange(Model):
@@ -400,14 +409,6 @@ class ConsentPurpose(StrEnum):
     marketing = "marketing"                        # 营销推送 (Art. 24: withdrawing opts out)
     data_processing = "data_processing"            # 个人信息处理
     sharing_with_agent = "sharing_with_agent"      # 向渠道经纪人提供
-
-
-class ConsentChannel(StrEnum):
-    paper = "paper"
-    wechat = "wechat"
-    sms = "sms"
-    app = "app"
-    phone = "phone"
 
 
 class NewConsent(Model):

@@ -17,6 +17,7 @@ from kit.inbox import handles
 from kit.scope import Visibility, visibility
 from kit.service import rpc
 from services.customers import optout, segments, store
+from services.customers.privacy_store import record_marketing_choice
 
 C = store.Customer
 CAMPAIGN_ROLES = (Role.manager, Role.director, Role.admin)
@@ -37,6 +38,11 @@ def marketing_view(row: store.Customer) -> dict:
             "opted_out_at": row.opted_out_at.isoformat() if row.opted_out_at else None,
             "referrer_id": str(row.referrer_id) if row.referrer_id else None,
             "referral_reward": row.referral_reward}
+
+
+# How a customer who clicked the opt-out link of a campaign was reached.
+LINK_CHANNELS = {"sms": c.ConsentChannel.sms, "wechat": c.ConsentChannel.wechat,
+                 "in_app": c.ConsentChannel.app}
 
 
 class Campaigns:
@@ -174,15 +180,16 @@ class Campaigns:
         if row.marketing_opt_out or row.erased_at is not None:
             self.db.rollback()
             return {"opted_out": True, "changed": False}
-        now = clock.now()
-        row.marketing_opt_out, row.opted_out_at, row.updated_at = True, now, now
+        campaign = self.db.get(store.Campaign, campaign_id) if campaign_id else None
         # The customer acted: their own id stands as the actor.
-        self.db.add(store.History(id=uuid.uuid4(), company_id=row.company_id,
-                                  customer_id=row.id, actor_id=row.id, at=now, changes={
-                                      "marketing_opt_out": [False, True],
-                                      "opt_out_via": [None, "link"],
-                                      "campaign_id": [None, str(campaign_id)
-                                                      if campaign_id else None]}))
+        record_marketing_choice(
+            self.db, row, opt_out=True, actor_id=row.id, recorded_by=None,
+            channel=LINK_CHANNELS.get(campaign.channel if campaign else None,
+                                      c.ConsentChannel.sms),
+            evidence=f"退订链接 opt-out link of campaign {campaign_id}" if campaign_id
+            else "退订链接 opt-out link",
+            extra={"opt_out_via": [None, "link"],
+                   "campaign_id": [None, str(campaign_id) if campaign_id else None]})
         self.db.commit()
         return {"opted_out": True, "changed": True}
 
@@ -196,17 +203,13 @@ class Campaigns:
         actor, customer = self._workable(token, customer_id)
         wanted = parse(c.MarketingOptOut, change)
         if customer.marketing_opt_out != wanted.opt_out:
-            now = clock.now()
-            changes = {"marketing_opt_out": [customer.marketing_opt_out, wanted.opt_out],
-                       "opt_out_via": [None, "staff"]}
+            extra = {"opt_out_via": [None, "staff"]}
             if wanted.reason:
-                changes["opt_out_reason"] = [None, wanted.reason]
-            customer.marketing_opt_out = wanted.opt_out
-            customer.opted_out_at = now if wanted.opt_out else None
-            customer.updated_at = now
-            self.db.add(store.History(id=uuid.uuid4(), company_id=customer.company_id,
-                                      customer_id=customer.id, actor_id=actor.user_id, at=now,
-                                      changes=changes))
+                extra["opt_out_reason"] = [None, wanted.reason]
+            record_marketing_choice(self.db, customer, opt_out=wanted.opt_out,
+                                    actor_id=actor.user_id, recorded_by=actor.user_id,
+                                    channel=wanted.channel, evidence=wanted.reason,
+                                    extra=extra)
         self.db.commit()
         return marketing_view(customer)
 

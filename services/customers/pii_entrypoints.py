@@ -12,6 +12,7 @@ from kit import clock
 from kit.scope import visibility
 from kit.service import rpc
 from services.customers import privacy, store
+from services.customers.privacy_store import record_marketing_choice
 
 
 def _consent_view(row: store.Consent) -> dict:
@@ -44,16 +45,10 @@ class PersonalData:
                             granted=new.granted, channel=new.channel.value,
                             evidence=new.evidence, recorded_by=actor.user_id, at=now)
         self.db.add(row)
-        opted_out = privacy.opt_out_after(new, bool(customer.marketing_opt_out))
-        if opted_out != bool(customer.marketing_opt_out):
-            self.db.add(store.History(
-                id=uuid.uuid4(), company_id=customer.company_id, customer_id=customer.id,
-                actor_id=actor.user_id, at=now,
-                changes={"marketing_opt_out": [bool(customer.marketing_opt_out), opted_out]}))
-            customer.marketing_opt_out = opted_out
-            customer.opted_out_at = now if opted_out else None
-            customer.version += 1
-            customer.updated_at = now
+        record_marketing_choice(
+            self.db, customer, opt_out=privacy.opt_out_after(new, bool(customer.marketing_opt_out)),
+            actor_id=actor.user_id, recorded_by=actor.user_id, channel=new.channel,
+            evidence=new.evidence, consent=False)   # the consent row is this one
         self.db.commit()
         return {"consent": _consent_view(row),
                 "marketing_opt_out": bool(customer.marketing_opt_out)}

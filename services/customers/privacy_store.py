@@ -10,8 +10,8 @@ from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from contracts.customers import STAGE_LABELS, Stage
-from kit import phones
+from contracts.customers import STAGE_LABELS, ConsentChannel, ConsentPurpose, Stage
+from kit import clock, phones
 from kit.crypto import Vault
 from kit.privacy import ERASED_NAME, erased_marker
 from services.customers import privacy, store
@@ -182,3 +182,27 @@ def move_to_survivor(session: Session, survivor: store.Customer, merged: store.C
     moved["earlier_merged_records"] = session.execute(update(C).where(
         C.merged_into == merged.id).values(merged_into=survivor.id)).rowcount
     return moved
+
+
+def record_marketing_choice(db, customer: store.Customer, *, opt_out: bool, actor_id,
+                            recorded_by, channel: ConsentChannel, evidence: str | None,
+                            extra: dict | None = None, consent: bool = True) -> bool:
+    """The one way the marketing opt-out changes (PIPL Art. 24), whoever records it: the
+    customer's marketing consent withdrawn or given (in the consent log, unless the caller
+    logged it already), the profile flag and version, and the history of who, when, how.
+    False when the customer already stood there."""
+    now = clock.now()
+    if consent:
+        db.add(store.Consent(id=uuid.uuid4(), company_id=customer.company_id,
+                             customer_id=customer.id, purpose=ConsentPurpose.marketing.value,
+                             granted=not opt_out, channel=channel.value, evidence=evidence,
+                             recorded_by=recorded_by, at=now))
+    before = bool(customer.marketing_opt_out)
+    if before == opt_out:
+        return False
+    customer.marketing_opt_out, customer.opted_out_at = opt_out, now if opt_out else None
+    customer.version, customer.updated_at = customer.version + 1, now
+    db.add(store.History(id=uuid.uuid4(), company_id=customer.company_id,
+                         customer_id=customer.id, actor_id=actor_id, at=now,
+                         changes={"marketing_opt_out": [before, opt_out], **(extra or {})}))
+    return True

@@ -204,6 +204,10 @@ def test_opted_out_customers_are_never_in_a_campaign(desk, engine):
     [entry] = desk.call("history", "mgr", team[0])["items"]
     assert entry["actor_id"] == desk.world.users["a"]["id"]
     assert entry["changes"]["marketing_opt_out"] == [False, True]
+    # The withdrawal is in the consent log too, with how the customer asked.
+    [withdrawn] = desk.call("consents", "a", team[0])["items"]
+    assert (withdrawn["purpose"], withdrawn["granted"], withdrawn["channel"]) == \
+        ("marketing", False, "phone")
     segment = desk.segment("mgr", {})
     with pytest.raises(Forbidden):
         desk.call("start_campaign", "a", {"segment_id": segment, "channel": "sms",
@@ -266,6 +270,9 @@ def test_the_opt_out_link_works_once_and_a_forged_link_is_refused(desk, engine):
             assert refused.value.field == "token"
     assert count(engine, "SELECT count(*) FROM customers.history WHERE customer_id = :c AND "
                  "changes->'opt_out_via'->>1 = 'link'", c=customer) == 1
+    [withdrawn] = desk.call("consents", "a", customer)["items"]
+    assert (withdrawn["purpose"], withdrawn["granted"], withdrawn["channel"]) == \
+        ("marketing", False, "app")   # the link came with an in-app campaign
     assert recipients(desk, started["id"]) == {}
 
 
