@@ -115,6 +115,18 @@ def opened(stored: dict, channel: str, vault: Vault, recipient_id: str | None = 
     phone = spec.get("phones", {}).get(str(recipient_id))
     if phone is None:
         raise NotConfigured("no phone for the recipient in the SMS channel's phones")
+    return _opened_sms(spec, vault) | {"phone": vault.open_phone(phone["enc"])}
+
+
+def opened_sms(stored: dict, vault: Vault) -> dict:
+    """The SMS channel's provider settings (url, api_key, sender, templates) in plain text,
+    for messages to customers (whose phones come with the message, not from `phones`)."""
+    spec = (stored.get("channels") or {}).get(NoticeChannel.sms.value)
+    if spec is None:
+        raise NotConfigured("the company has no sms channel configured")
+    return _opened_sms(spec, vault)
+
+
+def _opened_sms(spec: dict, vault: Vault) -> dict:
     return {"url": spec["url"], "api_key": vault.decrypt(spec["api_key_enc"], SECRET),
-            "sender": spec["sender"], "templates": spec.get("templates", {}),
-            "phone": vault.open_phone(phone["enc"])}
+            "sender": spec["sender"], "templates": spec.get("templates", {})}

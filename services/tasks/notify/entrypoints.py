@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +23,21 @@ log = logging.getLogger(__name__)
 
 # Batches per timer tick at most, so a backlog never keeps one worker busy for long.
 MAX_BATCHES_PER_TICK = 20
+
+
+def drain(session: Session, step: Callable[[], int], batch: int, what: str) -> bool:
+    """A timer tick's work: `step` (one batch, returns how many it took) again until a batch
+    is not full, MAX_BATCHES_PER_TICK times at most. A failure is rolled back and logged,
+    the next tick tries again; False then."""
+    try:
+        for _ in range(MAX_BATCHES_PER_TICK):
+            if step() < batch:
+                break
+    except Exception:
+        session.rollback()
+        log.exception("%s failed", what)
+        return False
+    return True
 
 
 def _view(row: store.Notification) -> dict:
@@ -116,11 +132,6 @@ class Notifications:
     def deliver_notifications(self) -> None:
         """Send due deliveries to WeCom, DingTalk and SMS; every replica may run it."""
         policy = sender.Policy.from_settings(self.keys.settings)
-        try:
-            for _ in range(MAX_BATCHES_PER_TICK):
-                if sender.deliver_due(self.db, self.keys.vault, policy) < policy.batch:
-                    break
+        if drain(self.db, lambda: sender.deliver_due(self.db, self.keys.vault, policy),
+                 policy.batch, "delivering notifications"):
             sender.refresh_pending(self.db)
-        except Exception:
-            self.db.rollback()
-            log.exception("delivering notifications failed")

@@ -101,17 +101,25 @@ def deliver_due(session: Session, vault: Vault, policy: Policy, send: Send = pos
         except config.NotConfigured as exc:
             prepared.append((row, str(exc)))
 
-    def attempt(item) -> str | None:
-        row, request = item
-        return request if isinstance(request, str) else send(request, row.channel,
-                                                             policy.timeout_seconds)
-
-    errors = list(GreenPool(policy.concurrency).imap(attempt, prepared))
+    errors = post_all([(row.channel, request) for row, request in prepared], policy, send)
     done = clock.now()
     for (row, _), error in zip(prepared, errors, strict=True):
         _record(row, error, done, policy)
     session.commit()
     return len(rows)
+
+
+def post_all(prepared: list[tuple[str, channels.HttpRequest | str]], policy: Policy,
+             send: Send = post) -> list[str | None]:
+    """Post each (channel, request) concurrently; an item that is already a reason (str)
+    is not sent. The outcomes in order: None when the channel took it, else why not."""
+
+    def attempt(item) -> str | None:
+        channel, request = item
+        return request if isinstance(request, str) else send(request, channel,
+                                                             policy.timeout_seconds)
+
+    return list(GreenPool(policy.concurrency).imap(attempt, prepared))
 
 
 def _record(row: store.Delivery, error: str | None, now, policy: Policy) -> None:
