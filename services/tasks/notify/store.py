@@ -1,6 +1,7 @@
 """Notification tables in the tasks schema: each company's channel settings, the in-app inbox
-(one row per notice and recipient; the dedupe key makes it idempotent) and the deliveries to
-external channels that the delivery timer sends."""
+(one row per notice and recipient; the dedupe key makes it idempotent), the deliveries to
+external channels that the delivery timer sends, and the customers' campaigns being
+delivered (one row per campaign, one per recipient)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -26,6 +28,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from services.tasks.store import Base, Users
 
 PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
+# A campaign delivery: pending, delivered (the SMS provider took it; the owner was told),
+# failed (after the last try) or not_sent (why in last_error).
+DELIVERED, NOT_SENT = "delivered", "not_sent"
 
 
 class NotificationSettings(Base):
@@ -85,6 +90,66 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class CampaignRun(Base):
+    """A customers campaign (campaign.started) being delivered: the cursor through its
+    recipients, the counts reported to the customers service and the report's revision."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        # The expansion sweep: campaigns with pages left to read, due now.
+        Index("ix_campaigns_expand_due", "expand_at", postgresql_where=text("NOT resolved")),
+    )
+    campaign_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    channel: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    started_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    announced: Mapped[int] = mapped_column(Integer)   # the count campaign.started carried
+    # The last customer id read (campaign_recipients' `after`); resolved: no page left.
+    cursor: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    resolved: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    expand_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expand_attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    recipients: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    delivered: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    failed: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    not_sent: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    revision: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CampaignDelivery(Base):
+    """One recipient of a campaign. The phone only as the customers service stores it
+    (ciphertext, SMS campaigns only), opened at the moment of sending."""
+
+    __tablename__ = "campaign_deliveries"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "customer_id", name="uq_campaign_deliveries_customer"),
+        Index("ix_campaign_deliveries_due", "next_attempt_at",
+              postgresql_where=text("status = 'pending' AND channel = 'sms'")),
+        Index("ix_campaign_deliveries_customer", "company_id", "customer_id"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    campaign_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("campaigns.campaign_id", ondelete="CASCADE"))
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    channel: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    opt_out_path: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 def stored_config(session: Session, company_id) -> dict:
     row = session.get(NotificationSettings, company_id)
     return row.config if row is not None else {}
@@ -136,3 +201,4 @@ def pending_by_channel(session: Session) -> dict[str, int]:
     return dict(session.execute(select(Delivery.channel, func.count())
                                 .where(Delivery.status == PENDING)
                                 .group_by(Delivery.channel)).all())
+
