@@ -15,12 +15,14 @@ from kit.scope import visibility
 from kit.service import KeyuanService, rpc
 from services.tasks import domain, engine, store
 from services.tasks.clock_entrypoints import Clocks
+from services.tasks.notify.campaign_entrypoints import CampaignDeliveries
 from services.tasks.notify.entrypoints import Notifications
 from services.tasks.privacy_entrypoints import TaskPrivacy
 from services.tasks.sop_entrypoints import SopEngine
 
 
-class TasksService(TaskPrivacy, Notifications, Clocks, SopEngine, KeepsUserCopy, KeyuanService):
+class TasksService(TaskPrivacy, Notifications, CampaignDeliveries, Clocks, SopEngine,
+                   KeepsUserCopy, KeyuanService):
     name = c.SERVICE
     outbox_table = store.Outbox
     inbox_table = store.Inbox

@@ -36,6 +36,24 @@ Which channels each kind goes to is the company's setting (`configure_notificati
 admin): e.g. task_overdue → inbox + wecom; escalation → inbox + dingtalk + sms. SMS goes to
 the recipient's phone from the SMS channel's `phones` (user id → number; directory users
 have no phone): without one the SMS delivery is recorded as skipped, with the reason.
+
+Campaigns (`campaigns`, `campaign_entrypoints`, rules in `campaign_rules`): the customers
+service's `campaign.started` records a `campaigns` row (idempotent: the inbox, and the
+campaign id as key). The `expand_campaigns` timer leases due campaigns (SKIP LOCKED, then
+committed: no row lock is held during the RPC), asks `customers.campaign_recipients` for
+the next page with an integration token it mints (user `campaign_rules.NOTIFIER_ID`), and
+records one `campaign_deliveries` row per recipient (unique per campaign and customer) and
+the cursor, in one transaction that first checks the cursor is still the one it read; a
+failed call is asked again with the notifications' backoff (NotFound, Forbidden or
+ValidationFailed end the reading). Channel `sms`: the `send_campaign_messages` timer posts
+one SMS per customer to the company's SMS channel (template `templates["campaign"]`,
+params `message` and `opt_out_link`), the phone opened from its ciphertext only to build
+the request, retried like any delivery; no SMS channel: `not_sent` with the reason.
+Channels `wechat` and `in_app` reach no customer directly: once every page is read, each
+owning consultant gets one `campaign_forward` notice through notify() naming their
+customers, who count as delivered; pool customers are `not_sent` (公海客户无归属顾问).
+Every page read and every batch that changes the counts emits `campaign.delivery_progress`
+through the outbox, its revision growing under the campaign's row lock.
 """
 
 from services.tasks.notify.domain import Routing
