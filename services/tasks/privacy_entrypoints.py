@@ -1,6 +1,7 @@
 """Data-subject requests in the tasks service: its part of a person's export, their erasure
-(person.erased: notes and reasons go, names leave titles, open tasks are cancelled) and a
-merge (customer.merged: open tasks move to the survivor)."""
+(person.erased: notes and reasons go, names leave titles and notices, open tasks are
+cancelled, campaign deliveries go) and a merge (customer.merged: open tasks move to the
+survivor)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from sqlalchemy import delete, select, text, update
 from contracts import customers
 from contracts import tasks as c
 from contracts.envelope import Envelope
+from kit import clock
 from kit.inbox import handles
 from kit.privacy import person_query, redact, redact_json, subject_request_handler
 from kit.service import rpc
 from services.tasks import store
+from services.tasks.notify import campaigns
+from services.tasks.notify import store as notify_store
 
 T = store.Task
 ERASED_REASON = "customer erased (PIPL Art. 47)"
@@ -34,7 +38,9 @@ class TaskPrivacy:
         activity = list(self.db.scalars(select(store.Activity).where(
             store.Activity.company_id == actor.company_id,
             store.Activity.customer_id.in_(ids))))
-        return {"service": c.SERVICE, "holds_personal_data": bool(rows or activity),
+        deliveries = campaigns.person_deliveries(self.db, actor.company_id, ids)
+        return {"service": c.SERVICE,
+                "holds_personal_data": bool(rows or activity or deliveries),
                 "records": {
                     "tasks": [{
                         "id": str(t.id), "customer_id": str(t.customer_id), "kind": t.kind,
@@ -45,7 +51,8 @@ class TaskPrivacy:
                     "activity": [{
                         "customer_id": str(a.customer_id), "stage": a.stage,
                         "last_activity_at": _iso(a.last_activity_at),
-                        "last_progress_at": _iso(a.last_progress_at)} for a in activity]}}
+                        "last_progress_at": _iso(a.last_progress_at)} for a in activity],
+                    "campaign_deliveries": deliveries}}
 
     @handles(customers.SERVICE, customers.PERSON_ERASED)
     def on_person_erased(self, session, env: Envelope) -> None:
@@ -63,6 +70,9 @@ class TaskPrivacy:
                 task.cancel_reason = ERASED_REASON
         # Nobody works an erased person: no more clocks, warnings or recycling.
         session.execute(delete(store.Activity).where(store.Activity.customer_id.in_(ids)))
+        # Campaign deliveries hold the phone's ciphertext and the name; notices the name.
+        campaigns.forget(session, fact.company_id, ids, clock.now())
+        notify_store.redact_names(session, fact.company_id, fact.names)
         rows = session.execute(text(
             "SELECT id, envelope FROM tasks.outbox "
             "WHERE envelope->'payload'->>'customer_id' = ANY(:ids)"),

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    or_,
     select,
     text,
     update,
@@ -25,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from kit.privacy import redact, redact_json
 from services.tasks.store import Base, Users
 
 PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
@@ -202,3 +204,24 @@ def pending_by_channel(session: Session) -> dict[str, int]:
                                 .where(Delivery.status == PENDING)
                                 .group_by(Delivery.channel)).all())
 
+
+def redact_names(session: Session, company_id, names: list[str]) -> int:
+    """An erased person's names out of the company's notices (titles and bodies) and the
+    copies their deliveries carry; returns how many notices changed."""
+    names = [n for n in names if n]
+    if not names:
+        return 0
+    changed = 0
+    for row in session.scalars(select(Notification).where(
+            Notification.company_id == company_id,
+            or_(*[column.contains(name, autoescape=True) for name in names
+                  for column in (Notification.title, Notification.body)]))):
+        title, body = redact(row.title, names), redact(row.body, names)
+        changed += (title, body) != (row.title, row.body)
+        row.title, row.body = title, body
+    payload = Delivery.payload.cast(Text)
+    for row in session.scalars(select(Delivery).where(
+            Delivery.company_id == company_id,
+            or_(*[payload.contains(name, autoescape=True) for name in names]))):
+        row.payload = redact_json(row.payload, names)
+    return changed
