@@ -67,16 +67,23 @@ def can_see(vis: Visibility, company_id: UUID, owner_id: UUID | None, project_id
 
 def where_visible(stmt, vis: Visibility, *, company_col, owner_col, project_col, users):
     """Restrict a query over owned rows to what `vis` allows. `users` is the service's read
-    copy of directory users (for team scope)."""
-    from sqlalchemy import false, or_, select
+    copy of directory users (for team scope).
+
+    A team's rows are `owner = ANY(ARRAY(members + manager))`, not `owner = manager OR owner
+    IN (members)`: the array is computed once and PostgreSQL starts from an owner index,
+    where the OR made it filter all the company's rows (a manager's segments over a million
+    customers: 100–300 ms → 1–45 ms, bench/segments.py)."""
+    from sqlalchemy import false, func, literal, select
+    from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
     stmt = stmt.where(company_col == vis.company_id)
     match vis.kind:
         case "own":
             return stmt.where(owner_col == vis.user_id)
         case "team":
-            members = select(users.c.id).where(users.c.team_id == vis.team_id)
-            return stmt.where(or_(owner_col == vis.user_id, owner_col.in_(members)))
+            owners = select(users.c.id).where(users.c.team_id == vis.team_id).union_all(
+                select(literal(vis.user_id, PG_UUID(as_uuid=True))))
+            return stmt.where(owner_col == func.any(func.array(owners.scalar_subquery())))
         case "projects":
             return stmt.where(project_col.in_(vis.project_ids))
         case "company":

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from contracts.customers import AmountRange, DateRange, SegmentFilter, Stage, TagsMatch
@@ -117,23 +116,9 @@ def conditions(f: SegmentFilter, now: datetime) -> list[ColumnElement[bool]]:
     return where
 
 
-def in_scope(stmt: Select, vis: Visibility) -> Select:
-    """store.scoped, except for a team: the same rows as its `owner = manager OR owner IN
-    (members)`, written as `owner = ANY(ARRAY(members + manager))`. The array is computed once
-    and PostgreSQL starts from the owner index; the OR only lets it filter the company's rows
-    afterwards (and a plain IN lets it redo a portrait bitmap once per member). A manager's
-    segments over a million customers: 100–300 ms → 1–45 ms (bench/segments.py)."""
-    if vis.kind != "team":
-        return store.scoped(stmt, vis)
-    owners = select(store.Users.c.id).where(store.Users.c.team_id == vis.team_id).union_all(
-        select(literal(vis.user_id, PG_UUID(as_uuid=True))))
-    return stmt.where(C.company_id == vis.company_id,
-                      C.owner_id == func.any(func.array(owners.scalar_subquery())))
-
-
 def members(stmt: Select, f: SegmentFilter, vis: Visibility, now: datetime) -> Select:
     """`stmt` (over customers) restricted to the segment's live members in scope `vis`."""
-    return in_scope(stmt, vis).where(*LIVE, *conditions(f, now))
+    return store.scoped(stmt, vis).where(*LIVE, *conditions(f, now))
 
 
 def count_query(f: SegmentFilter, vis: Visibility, now: datetime) -> Select:
