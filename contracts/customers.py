@@ -326,6 +326,16 @@ class NewCampaign(Model):
 
 
 CAMPAIGN_STARTED = "campaign.started"
+CUSTOMER_OPTED_OUT = "customer.marketing_opted_out"
+
+
+class MarketingOptedOut(BaseModel):
+    """Payload of customer.marketing_opted_out: no more marketing to this customer, also
+    not what is already queued (the notification service drops their pending messages)."""
+
+    customer_id: UUID
+    company_id: UUID
+    at: datetime
 
 
 class CampaignStarted(BaseModel):

@@ -10,8 +10,16 @@ from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from contracts.customers import STAGE_LABELS, ConsentChannel, ConsentPurpose, Stage
-from kit import clock, phones
+from contracts.customers import (
+    CUSTOMER_OPTED_OUT,
+    SERVICE,
+    STAGE_LABELS,
+    ConsentChannel,
+    ConsentPurpose,
+    MarketingOptedOut,
+    Stage,
+)
+from kit import clock, outbox, phones
 from kit.crypto import Vault
 from kit.privacy import ERASED_NAME, erased_marker
 from services.customers import privacy, store
@@ -205,4 +213,7 @@ def record_marketing_choice(db, customer: store.Customer, *, opt_out: bool, acto
     db.add(store.History(id=uuid.uuid4(), company_id=customer.company_id,
                          customer_id=customer.id, actor_id=actor_id, at=now,
                          changes={"marketing_opt_out": [before, opt_out], **(extra or {})}))
+    if opt_out:
+        outbox.record(db, store.Outbox, SERVICE, CUSTOMER_OPTED_OUT, MarketingOptedOut(
+            customer_id=customer.id, company_id=customer.company_id, at=now))
     return True

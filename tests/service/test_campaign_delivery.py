@@ -204,6 +204,25 @@ def test_a_provider_that_always_fails_leaves_the_sms_failed_after_the_last_try(d
     assert metric("keyuan_campaign_messages_failed_total") >= failed_before + 1
 
 
+def test_an_opt_out_stops_the_messages_still_waiting_for_a_retry(desk, engine):
+    desk.start_customers()
+    desk.start_tasks(notify_retry_seconds=3600, notify_retry_max_seconds=3600)
+    customer = desk.customer("a")
+    with StandIn(answer_always(503, "maintenance")) as provider:
+        desk.sms_channel(provider)
+        started = desk.start_campaign("sms", "新品加推")
+        wait_for(lambda: len(provider.received) == 1, timeout=WAIT, every=0.2)
+        # The first try failed; the retry is an hour away when the customer calls in.
+        call(desk.customers, "set_marketing_opt_out", desk.token("a"), customer,
+             {"opt_out": True, "reason": "电话里要求不再推送"})
+        shown = desk.delivered(started["id"])
+        assert len(provider.received) == 1
+    assert (shown["delivered"], shown["failed"], shown["not_sent"]) == (0, 0, 1)
+    assert count(engine, "SELECT count(*) FROM tasks.campaign_deliveries WHERE customer_id "
+                 "= :c AND status = 'not_sent' AND last_error LIKE '客户已退订%'",
+                 c=customer) == 1
+
+
 def test_without_an_sms_channel_the_customers_are_not_sent_with_the_reason(desk, engine):
     desk.start_customers()
     desk.start_tasks()

@@ -42,6 +42,11 @@ class CampaignDeliveries:
         fact = customers.CampaignStarted.model_validate(env.payload)
         campaigns.record_started(session, fact, clock.now())
 
+    @handles(customers.SERVICE, customers.CUSTOMER_OPTED_OUT)
+    def on_customer_opted_out(self, session, env: Envelope) -> None:
+        fact = customers.MarketingOptedOut.model_validate(env.payload)
+        campaigns.withdraw(session, fact.company_id, fact.customer_id, clock.now())
+
     @timer(interval=1)
     def expand_campaigns(self) -> None:
         """Read the next page of recipients of due campaigns; every replica may run it."""

@@ -295,7 +295,24 @@ def _record(row: store.CampaignDelivery, error: str | None, now: datetime,
     return row.status
 
 
-# --- erasure ------------------------------------------------------------------------------
+# --- opt-out and erasure -------------------------------------------------------------------
+
+OPTED_OUT = "客户已退订 the customer opted out"
+
+
+def withdraw(session: Session, company_id, customer_id, now: datetime) -> int:
+    """A customer who opted out gets nothing more that is still queued: their pending
+    messages become not sent. Returns how many."""
+    dropped = session.execute(update(D).where(
+        D.company_id == company_id, D.customer_id == customer_id, D.status == PENDING,
+    ).values(status=NOT_SENT, last_error=OPTED_OUT, status_at=now)
+        .returning(D.campaign_id, D.channel)).all()
+    for _, channel in dropped:
+        NOT_SENT_TOTAL.labels(channel).inc()
+    _report_changes(session, {cid: Tally({NOT_SENT: n}) for cid, n
+                              in Tally(cid for cid, _ in dropped).items()}, now)
+    return len(dropped)
+
 
 def forget(session: Session, company_id, customer_ids: list, now: datetime) -> int:
     """An erased person's deliveries go (they hold the phone's ciphertext and the name); one
