@@ -83,3 +83,37 @@ def test_tasks_follow_the_same_scope(start, world, infra):
     assert len(teams) == 2 * len(mine)  # each new customer gets the same SOP tasks
     with entrypoint_hook(container, "complete") as complete, pytest.raises(NotFound):
         complete(world.token("b"), mine[0]["id"], {})
+
+
+def _customer_rpcs():
+    """Every customers RPC that names one customer: (token, customer_id, ...)."""
+    import inspect
+
+    from nameko.rpc import Rpc
+
+    for name, method in inspect.getmembers(CustomersService, inspect.isfunction):
+        entrypoints = getattr(method, "nameko_entrypoints", set())
+        params = list(inspect.signature(method).parameters)
+        if any(isinstance(e, Rpc) for e in entrypoints) and params[1:3] == ["token",
+                                                                            "customer_id"]:
+            yield name, len(params) - 3
+
+
+def test_no_rpc_naming_a_customer_opens_a_colleagues(team, world):
+    """Through every RPC that takes a customer id, consultant a gets 404 for b's customer,
+    whatever else is sent, and b's customer is unchanged."""
+    container, ids = team
+    before = _one(container, world.token("b"), ids["b"])
+    checked = []
+    for name, extra in _customer_rpcs():
+        with entrypoint_hook(container, name) as rpc, pytest.raises(NotFound):
+            rpc(world.token("a"), ids["b"], *([{}] * extra))
+        checked.append(name)
+    assert {"get", "update", "change_stage", "log_followup", "followups", "reveal_phone",
+            "history", "record_consent", "set_marketing_opt_out"} <= set(checked)
+    assert _one(container, world.token("b"), ids["b"]) == before
+
+
+def _one(container, token, customer_id):
+    with entrypoint_hook(container, "get") as get:
+        return get(token, customer_id)
