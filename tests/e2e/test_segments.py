@@ -88,6 +88,21 @@ def test_a_segment_a_campaign_an_opt_out_and_a_referral(suite):
     assert refused.status_code == 404 and refused.json()["error"]["field"] == "token"
     assert suite.get(f"/api/customers/{chen}/marketing", "hz.chen").json()["marketing_opt_out"]
 
+    # A WeChat campaign is handed to the consultants: hz.li is asked to send it to li[0].
+    wechat = suite.post("/api/campaigns", "mgr.hz", json={
+        "segment_id": segment, "channel": "wechat", "message": f"业主答谢会 {marker}"}).json()
+    assert wechat["recipients"] == 1
+
+    def delivered():
+        items = suite.get("/api/campaigns", "mgr.hz").json()["items"]
+        shown = next(c for c in items if c["id"] == wechat["id"])
+        return shown["status"] == "delivered" and shown
+
+    assert eventually(delivered)["delivered"] == 1
+    notices = suite.get("/api/notifications", "hz.li").json()["items"]
+    [asked] = [n for n in notices if n["kind"] == "campaign_forward" and marker in n["body"]]
+    assert asked["title"] == "营销活动：请向您的 1 位客户发送"
+
     # 老带新: li[0] referred li[1]; the reward follows li[1]'s stage.
     referred = suite.put(f"/api/customers/{li[1]}/referrer", "hz.li",
                          json={"referrer_id": li[0]})
