@@ -2,6 +2,7 @@
 
     python -m bench.segments                 # 1,000,000 customers
     python -m bench.segments -n 200000 --repeat 3
+    python -m bench.segments --recount       # also: recounting a project's completeness
 
 Loads N synthetic customers of one company (20 projects, 40 teams, 400 consultants, 8% in
 the pool; five years of history; stages, follow-ups, portraits, ~1.6 tags each, 3% opted
@@ -34,7 +35,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -332,6 +333,31 @@ def measure(engine, company: Company, repeat: int) -> dict:
     return figures
 
 
+def measure_recount(engine, company: Company) -> dict:
+    """A director changes project 1's profile fields: how fast the background recount
+    (services.customers.project_setup_entrypoints.recount_batch, as the timer runs it)
+    brings its customers' stored completeness up to date."""
+    from services.customers import store
+    from services.customers.project_setup_entrypoints import RECOUNT_BATCH, recount_batch
+
+    project = company.projects[0]
+    with Session(engine) as session:
+        customers = session.scalar(select(func.count()).select_from(store.Customer).where(
+            store.Customer.project_id == project))
+        session.add(store.ProjectProfileFields(
+            project_id=project, company_id=company.id, required=["budget", "tag:focus"],
+            optional=["gender", "layouts", "districts", "purpose", "free_tags"], revision=1,
+            recomputed_revision=0, updated_at=NOW, updated_by=company.admin))
+        session.commit()
+        batches, started = 0, time.perf_counter()
+        while recount_batch(session):
+            batches += 1
+        seconds = time.perf_counter() - started
+    print(f"  recount: {customers:,} customers in {seconds:.1f} s", file=sys.stderr)
+    return {"project_customers": customers, "batches": batches, "batch": RECOUNT_BATCH,
+            "seconds": round(seconds, 2), "customers_per_s": round(customers / seconds)}
+
+
 @contextlib.contextmanager
 def fresh_database(keep: bool = False):
     from kit.migrate import upgrade
@@ -360,6 +386,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true",
                         help="keep the loaded database (to study plans; drop it yourself)")
+    parser.add_argument("--recount", action="store_true",
+                        help="also time the completeness recount of one project (changes "
+                             "the database: not with --database twice)")
     parser.add_argument("--database", help="measure a database an earlier --keep run loaded "
                                            "(same --seed), without loading")
     args = parser.parse_args(argv)
@@ -384,13 +413,15 @@ def main(argv: list[str] | None = None) -> None:
                     "server_version", "shared_buffers", "work_mem",
                     "max_parallel_workers_per_gather")}
             figures = measure(engine, company, args.repeat)
+            recount = measure_recount(engine, company) if args.recount else None
         finally:
             engine.dispose()
     print(json.dumps({"database": database, "postgres": server, "load": loaded,
                       "repeat": args.repeat, "cpus": os.cpu_count(),
                       "manager_scope": f"one team: {CONSULTANTS_PER_TEAM} consultants of "
                                        f"{PROJECTS * TEAMS_PER_PROJECT * CONSULTANTS_PER_TEAM}",
-                      "segments": figures}, ensure_ascii=False, indent=1))
+                      "segments": figures, "completeness_recount": recount},
+                     ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 
 from sqlalchemy import delete, select
 
@@ -27,12 +26,7 @@ class Profile:
                                        multi=r.multi) for r in rows}
 
     def _tags_of(self, customer_ids) -> dict:
-        found: dict = defaultdict(lambda: defaultdict(list))
-        for row in self.db.scalars(select(store.CustomerTag).where(
-                store.CustomerTag.customer_id.in_(list(customer_ids)))
-                .order_by(store.CustomerTag.dimension, store.CustomerTag.value)):
-            found[row.customer_id][row.dimension].append(row.value)
-        return found
+        return store.tags_of(self.db, customer_ids)
 
     @rpc
     def update(self, token: str, customer_id: str, patch: dict) -> dict:

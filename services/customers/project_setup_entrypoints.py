@@ -33,28 +33,13 @@ class ProjectSetups:
     """Mixin of CustomersService (uses Profile's _dimensions and _tags_of)."""
 
     def _setups(self, project_ids) -> dict[uuid.UUID, ProjectSetup]:
-        """Each project's setup (the standard one where it configured nothing)."""
-        wanted = {p for p in project_ids if p is not None}
-        if not wanted:
-            return {}
-        funnels = {r.project_id: r for r in self.db.scalars(select(store.ProjectFunnel).where(
-            store.ProjectFunnel.project_id.in_(wanted)))}
-        fields = {r.project_id: r for r in self.db.scalars(
-            select(store.ProjectProfileFields).where(
-                store.ProjectProfileFields.project_id.in_(wanted)))}
-        return {p: project_setup.setup_from(
-            funnels[p].stages if p in funnels else None,
-            funnels[p].labels if p in funnels else None,
-            fields[p].required if p in fields else None,
-            fields[p].optional if p in fields else None) for p in wanted}
+        return setups(self.db, project_ids)
 
     def _setup(self, project_id) -> ProjectSetup:
         return self._setups([project_id]).get(project_id, project_setup.STANDARD)
 
     def _score(self, customer: store.Customer, tags: dict, setup: ProjectSetup):
-        return project_setup.score(project_setup.filled_fields(
-            customer.portrait or {}, has_name=bool(customer.name), has_phone=True,
-            has_wechat=customer.wechat_enc is not None, tags=tags), setup)
+        return score(customer, tags, setup)
 
     def _customer_view(self, customer: store.Customer, actor: Actor,
                        setup: ProjectSetup | None = None, tags: dict | None = None) -> dict:
@@ -139,35 +124,11 @@ class ProjectSetups:
         (one replica per project at a time: SKIP LOCKED)."""
         try:
             for _ in range(RECOUNT_BATCHES_PER_TICK):
-                if not self._recount_batch():
+                if not recount_batch(self.db):
                     break
         except Exception:
             self.db.rollback()
             log.exception("recounting completeness failed")
-
-    def _recount_batch(self) -> bool:
-        """One batch of one project; False when nothing is waiting."""
-        P = store.ProjectProfileFields
-        row = self.db.scalars(select(P).where(P.recomputed_revision < P.revision)
-                              .with_for_update(skip_locked=True).limit(1)).first()
-        if row is None:
-            self.db.rollback()
-            return False
-        stmt = select(C).where(C.company_id == row.company_id, C.project_id == row.project_id)
-        if row.recompute_after is not None:
-            stmt = stmt.where(C.id > row.recompute_after)
-        customers = list(self.db.scalars(stmt.order_by(C.id).limit(RECOUNT_BATCH)))
-        setup = self._setup(row.project_id)
-        tags = self._tags_of([x.id for x in customers])
-        for customer in customers:
-            customer.completeness = self._score(customer, tags.get(customer.id, {}),
-                                                setup).percent
-        if len(customers) < RECOUNT_BATCH:
-            row.recomputed_revision, row.recompute_after = row.revision, None
-        else:
-            row.recompute_after = customers[-1].id
-        self.db.commit()
-        return True
 
     @rpc
     def completeness_ranking(self, token: str, query: dict | None = None) -> dict:
@@ -207,3 +168,53 @@ def _fields_view(setup: ProjectSetup, row: store.ProjectProfileFields | None) ->
             "standard": row is None,
             "recount_pending": row is not None
             and row.recomputed_revision < row.revision}
+
+
+def setups(session, project_ids) -> dict[uuid.UUID, ProjectSetup]:
+    """Each project's setup (the standard one where it configured nothing)."""
+    wanted = {p for p in project_ids if p is not None}
+    if not wanted:
+        return {}
+    funnels = {r.project_id: r for r in session.scalars(select(store.ProjectFunnel).where(
+        store.ProjectFunnel.project_id.in_(wanted)))}
+    fields = {r.project_id: r for r in session.scalars(
+        select(store.ProjectProfileFields).where(
+            store.ProjectProfileFields.project_id.in_(wanted)))}
+    return {p: project_setup.setup_from(
+        funnels[p].stages if p in funnels else None,
+        funnels[p].labels if p in funnels else None,
+        fields[p].required if p in fields else None,
+        fields[p].optional if p in fields else None) for p in wanted}
+
+
+def score(customer: store.Customer, tags: dict, setup: ProjectSetup) -> project_setup.Score:
+    return project_setup.score(project_setup.filled_fields(
+        customer.portrait or {}, has_name=bool(customer.name), has_phone=True,
+        has_wechat=customer.wechat_enc is not None, tags=tags), setup)
+
+
+def recount_batch(session, batch: int = RECOUNT_BATCH) -> bool:
+    """Recount the stored completeness of one batch of one project whose fields changed
+    (SKIP LOCKED: one replica per project at a time) and commit; False when none waits."""
+    P = store.ProjectProfileFields
+    row = session.scalars(select(P).where(P.recomputed_revision < P.revision)
+                          .with_for_update(skip_locked=True).limit(1)).first()
+    if row is None:
+        session.rollback()
+        return False
+    stmt = select(C).where(C.company_id == row.company_id, C.project_id == row.project_id)
+    if row.recompute_after is not None:
+        stmt = stmt.where(C.id > row.recompute_after)
+    customers = list(session.scalars(stmt.order_by(C.id).limit(batch)))
+    setup = setups(session, [row.project_id])[row.project_id]
+    tags = store.tags_of(session, [x.id for x in customers])
+    for customer in customers:
+        percent = score(customer, tags.get(customer.id, {}), setup).percent
+        if customer.completeness != percent:
+            customer.completeness = percent
+    if len(customers) < batch:
+        row.recomputed_revision, row.recompute_after = row.revision, None
+    else:
+        row.recompute_after = customers[-1].id
+    session.commit()
+    return True

@@ -4,6 +4,7 @@ of directory users (for team scope)."""
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -302,3 +304,13 @@ def scoped(stmt: Select, vis: Visibility) -> Select:
     return where_visible(stmt, vis, company_col=Customer.company_id,
                          owner_col=Customer.owner_id, project_col=Customer.project_id,
                          users=Users)
+
+
+def tags_of(session, customer_ids) -> dict:
+    """customer id → dimension code → values ('' = free tags), in a stable order."""
+    found: dict = defaultdict(lambda: defaultdict(list))
+    for row in session.scalars(select(CustomerTag).where(
+            CustomerTag.customer_id.in_(list(customer_ids)))
+            .order_by(CustomerTag.dimension, CustomerTag.value)):
+        found[row.customer_id][row.dimension].append(row.value)
+    return found
