@@ -326,15 +326,18 @@ class NewCampaign(Model):
 
 
 CAMPAIGN_STARTED = "campaign.started"
-CUSTOMER_OPTED_OUT = "customer.marketing_opted_out"
+CUSTOMER_MARKETING_CHANGED = "customer.marketing_changed"
 
 
-class MarketingOptedOut(BaseModel):
-    """Payload of customer.marketing_opted_out: no more marketing to this customer, also
-    not what is already queued (the notification service drops their pending messages)."""
+class MarketingChanged(BaseModel):
+    """Payload of customer.marketing_changed: the customer opted out of marketing (or back
+    in). On an opt-out the notification service drops what it still has queued for them and
+    sends them nothing of a campaign read before; `at` orders changes that overtake each
+    other."""
 
     customer_id: UUID
     company_id: UUID
+    opted_out: bool
     at: datetime
 
 

@@ -63,7 +63,10 @@ class Merges:
         survivor.portrait = portrait
         # One opt-out of the person holds for the merged record (Art. 24: stay on the safe side).
         if merged.marketing_opt_out and not survivor.marketing_opt_out:
-            survivor.marketing_opt_out, survivor.opted_out_at = True, merged.opted_out_at or now
+            privacy_store.record_marketing_choice(
+                self.db, survivor, opt_out=True, actor_id=actor.user_id, recorded_by=None,
+                evidence=None, consent=False,
+                extra={"opt_out_via": [None, f"merge of {merged.id}"]})
         survivor.last_followup_at = max(
             (t for t in (survivor.last_followup_at, merged.last_followup_at) if t), default=None)
         self.db.flush()

@@ -11,12 +11,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from contracts.customers import (
-    CUSTOMER_OPTED_OUT,
+    CUSTOMER_MARKETING_CHANGED,
     SERVICE,
     STAGE_LABELS,
     ConsentChannel,
     ConsentPurpose,
-    MarketingOptedOut,
+    MarketingChanged,
     Stage,
 )
 from kit import clock, outbox, phones
@@ -193,14 +193,16 @@ def move_to_survivor(session: Session, survivor: store.Customer, merged: store.C
 
 
 def record_marketing_choice(db, customer: store.Customer, *, opt_out: bool, actor_id,
-                            recorded_by, channel: ConsentChannel, evidence: str | None,
-                            extra: dict | None = None, consent: bool = True) -> bool:
+                            recorded_by, evidence: str | None,
+                            channel: ConsentChannel | None = None, extra: dict | None = None,
+                            consent: bool = True) -> bool:
     """The one way the marketing opt-out changes (PIPL Art. 24), whoever records it: the
     customer's marketing consent withdrawn or given (in the consent log, unless the caller
     logged it already), the profile flag and version, and the history of who, when, how.
     False when the customer already stood there."""
     now = clock.now()
     if consent:
+        assert channel is not None, "a consent record names its channel"
         db.add(store.Consent(id=uuid.uuid4(), company_id=customer.company_id,
                              customer_id=customer.id, purpose=ConsentPurpose.marketing.value,
                              granted=not opt_out, channel=channel.value, evidence=evidence,
@@ -213,7 +215,6 @@ def record_marketing_choice(db, customer: store.Customer, *, opt_out: bool, acto
     db.add(store.History(id=uuid.uuid4(), company_id=customer.company_id,
                          customer_id=customer.id, actor_id=actor_id, at=now,
                          changes={"marketing_opt_out": [before, opt_out], **(extra or {})}))
-    if opt_out:
-        outbox.record(db, store.Outbox, SERVICE, CUSTOMER_OPTED_OUT, MarketingOptedOut(
-            customer_id=customer.id, company_id=customer.company_id, at=now))
+    outbox.record(db, store.Outbox, SERVICE, CUSTOMER_MARKETING_CHANGED, MarketingChanged(
+        customer_id=customer.id, company_id=customer.company_id, opted_out=opt_out, at=now))
     return True

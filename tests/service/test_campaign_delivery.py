@@ -352,3 +352,43 @@ def test_an_erased_customer_leaves_no_delivery_phone_or_name_in_the_tasks_servic
         [(by_sms["id"], "sms", "delivered"), (by_wechat["id"], "wechat", "delivered")])
     assert all(set(p) == {"campaign_id", "customer_id", "channel", "status", "at"}
                for p in parts)
+
+
+def test_an_opt_out_that_overtakes_the_page_read_before_it_is_honoured(engine, world):
+    """campaign_recipients answered before the customer opted out, but their opt-out reached
+    the notifier first: the page's row for them is recorded as not sent. An older choice
+    arriving late changes nothing."""
+    from datetime import timedelta
+
+    from sqlalchemy.orm import Session
+
+    from contracts.customers import CampaignStarted, MarketingChanged
+    from services.tasks.notify import campaign_rules, campaigns
+
+    quiet, talkative = uuid.uuid4(), uuid.uuid4()
+    campaign = uuid.uuid4()
+    now = clock.now()
+    with Session(engine) as session:
+        campaigns.record_started(session, CampaignStarted(
+            campaign_id=campaign, company_id=world.company, segment_id=uuid.uuid4(),
+            channel="sms", message="开盘通知", recipients=2, skipped_opted_out=0,
+            started_by=uuid.uuid4(), started_at=now), now)
+        campaigns.remember_choice(session, MarketingChanged(
+            customer_id=quiet, company_id=world.company, opted_out=True, at=now), now)
+        campaigns.remember_choice(session, MarketingChanged(   # an older opt-in, late
+            customer_id=quiet, company_id=world.company, opted_out=False,
+            at=now - timedelta(minutes=5)), now)
+        session.commit()
+        [claim] = [c for c in campaigns.claim_due(session, now, 100, timedelta(minutes=1))
+                   if c.campaign_id == campaign]
+        campaigns.record_page(session, claim, campaign_rules.RecipientPage(items=[
+            campaign_rules.Recipient(customer_id=quiet, phone_enc="v1:x"),
+            campaign_rules.Recipient(customer_id=talkative, phone_enc="v1:y")]), now)
+    with engine.connect() as conn:
+        rows = dict(conn.execute(text(
+            "SELECT customer_id, status || ':' || coalesce(last_error, '') FROM "
+            "tasks.campaign_deliveries WHERE campaign_id = :c"), {"c": campaign}).all())
+        conn.execute(text("UPDATE tasks.campaign_deliveries SET status = 'failed' "
+                          "WHERE campaign_id = :c AND status = 'pending'"), {"c": campaign})
+        conn.commit()
+    assert rows == {quiet: f"not_sent:{campaign_rules.OPTED_OUT}", talkative: "pending:"}

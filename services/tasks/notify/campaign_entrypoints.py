@@ -42,10 +42,10 @@ class CampaignDeliveries:
         fact = customers.CampaignStarted.model_validate(env.payload)
         campaigns.record_started(session, fact, clock.now())
 
-    @handles(customers.SERVICE, customers.CUSTOMER_OPTED_OUT)
-    def on_customer_opted_out(self, session, env: Envelope) -> None:
-        fact = customers.MarketingOptedOut.model_validate(env.payload)
-        campaigns.withdraw(session, fact.company_id, fact.customer_id, clock.now())
+    @handles(customers.SERVICE, customers.CUSTOMER_MARKETING_CHANGED)
+    def on_marketing_changed(self, session, env: Envelope) -> None:
+        fact = customers.MarketingChanged.model_validate(env.payload)
+        campaigns.remember_choice(session, fact, clock.now())
 
     @timer(interval=1)
     def expand_campaigns(self) -> None:

@@ -26,6 +26,7 @@ SMS = CampaignChannel.sms.value
 # handed to the customers' own consultants, one notice each.
 FORWARDED = (CampaignChannel.wechat.value, CampaignChannel.in_app.value)
 POOL_CUSTOMER = "公海客户无归属顾问"
+OPTED_OUT = "客户已退订 the customer opted out"
 NO_PHONE = "no phone for the customer"
 NAMES_SHOWN = 20
 # A campaign_recipients refusal that no retry changes (the campaign is not there for us).

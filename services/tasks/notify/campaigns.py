@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg, insert
 from sqlalchemy.orm import Session
 
 from contracts import tasks as c
-from contracts.customers import CampaignStarted
+from contracts.customers import CampaignStarted, MarketingChanged
 from kit import clock, outbox
 from kit.crypto import Vault
 from services.tasks import store as tasks_store
@@ -112,9 +112,12 @@ def record_page(session: Session, claim: Claim, page: rules.RecipientPage,
     new = 0
     if page.items:
         sms = run.channel == rules.SMS
+        # Opted out since the page was read (their opt-out overtook it).
+        refused = opted_out_among(session, [item.customer_id for item in page.items])
         rows = []
         for item in page.items:
-            status, why = rules.first_status(run.channel, item)
+            status, why = ((NOT_SENT, rules.OPTED_OUT) if item.customer_id in refused
+                           else rules.first_status(run.channel, item))
             rows.append({
                 "id": uuid.uuid4(), "campaign_id": run.campaign_id,
                 "company_id": run.company_id, "customer_id": item.customer_id,
@@ -297,7 +300,24 @@ def _record(row: store.CampaignDelivery, error: str | None, now: datetime,
 
 # --- opt-out and erasure -------------------------------------------------------------------
 
-OPTED_OUT = "客户已退订 the customer opted out"
+
+def remember_choice(session: Session, fact: MarketingChanged, now: datetime) -> None:
+    """Keep the customer's latest choice (an older one arriving late changes nothing); on an
+    opt-out, drop what is queued for them."""
+    M = store.MarketingChoice
+    session.execute(insert(M).values(
+        customer_id=fact.customer_id, company_id=fact.company_id, opted_out=fact.opted_out,
+        at=fact.at).on_conflict_do_update(
+        index_elements=[M.customer_id], set_={"opted_out": fact.opted_out, "at": fact.at},
+        where=M.at < fact.at))
+    if fact.opted_out:
+        withdraw(session, fact.company_id, fact.customer_id, now)
+
+
+def opted_out_among(session: Session, customer_ids: list) -> set:
+    M = store.MarketingChoice
+    return set(session.scalars(select(M.customer_id).where(
+        M.customer_id.in_(customer_ids), M.opted_out.is_(True))))
 
 
 def withdraw(session: Session, company_id, customer_id, now: datetime) -> int:
@@ -305,7 +325,7 @@ def withdraw(session: Session, company_id, customer_id, now: datetime) -> int:
     messages become not sent. Returns how many."""
     dropped = session.execute(update(D).where(
         D.company_id == company_id, D.customer_id == customer_id, D.status == PENDING,
-    ).values(status=NOT_SENT, last_error=OPTED_OUT, status_at=now)
+    ).values(status=NOT_SENT, last_error=rules.OPTED_OUT, status_at=now)
         .returning(D.campaign_id, D.channel)).all()
     for _, channel in dropped:
         NOT_SENT_TOTAL.labels(channel).inc()
@@ -317,6 +337,9 @@ def withdraw(session: Session, company_id, customer_id, now: datetime) -> int:
 def forget(session: Session, company_id, customer_ids: list, now: datetime) -> int:
     """An erased person's deliveries go (they hold the phone's ciphertext and the name); one
     still pending counts as not sent. Returns how many went."""
+    session.execute(delete(store.MarketingChoice).where(
+        store.MarketingChoice.company_id == company_id,
+        store.MarketingChoice.customer_id.in_(customer_ids)))
     gone = session.execute(delete(D).where(D.company_id == company_id,
                                            D.customer_id.in_(customer_ids))
                            .returning(D.campaign_id, D.status)).all()

@@ -92,6 +92,17 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class MarketingChoice(Base):
+    """A read copy of each customer's latest marketing choice (customer.marketing_changed):
+    a customer who opted out after a page of recipients was read gets nothing of it."""
+
+    __tablename__ = "marketing_choices"
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    opted_out: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class CampaignRun(Base):
     """A customers campaign (campaign.started) being delivered: the cursor through its
     recipients, the counts reported to the customers service and the report's revision."""
