@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from contracts.common import Model, Page
+from contracts.common import EncryptedPhone, Model, Page
 
 SERVICE = "customers"
 
@@ -414,6 +414,8 @@ class ReferralReward(StrEnum):
 
 PERSON_ERASED = "person.erased"
 CUSTOMER_MERGED = "customer.merged"
+CUSTOMER_PHONE_ADDED = "customer.phone_added"
+CUSTOMER_PHONE_REMOVED = "customer.phone_removed"
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
 
@@ -546,3 +548,38 @@ class CompletenessQuery(Model):
     profile completeness, in the caller's scope."""
 
     project_id: UUID | None = None
+
+
+# --- More than one phone (a spouse's, a second SIM) -----------------------------------------
+
+PhoneLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                              max_length=20)]
+
+
+class NewPhone(Model):
+    """POST /api/customers/<id>/phones: another number of the same person."""
+
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3,
+                                            max_length=32)]
+    label: PhoneLabel | None = None     # e.g. 配偶, 工作
+
+
+class PhoneAdded(BaseModel):
+    """Payload of customer.phone_added: this number leads to this customer too (the leads
+    service dedupes new leads on it)."""
+
+    phone_id: UUID
+    customer_id: UUID
+    company_id: UUID
+    phone: EncryptedPhone
+    at: datetime
+
+
+class PhoneRemoved(BaseModel):
+    """Payload of customer.phone_removed: the number no longer leads to the customer."""
+
+    phone_id: UUID
+    customer_id: UUID
+    company_id: UUID
+    phone_index: str
+    at: datetime
