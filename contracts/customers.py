@@ -114,6 +114,8 @@ class CustomerView(BaseModel):
     version: int = 1
     completeness: int = 0            # 客户信息完善率, percent (the project's profile fields)
     missing_required: list[str] = Field(default_factory=list)   # required fields still empty
+    # More numbers of the person: {id, label, phone, masked}, masked like `phone`.
+    phones: list[dict] = Field(default_factory=list)
     portrait: dict = Field(default_factory=dict)
     tags: dict[str, list[str]] = Field(default_factory=dict)
     free_tags: list[str] = Field(default_factory=list)

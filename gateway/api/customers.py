@@ -26,6 +26,17 @@ def get_customer(customer_id: str):
     return jsonify(call("customers", "get", token(), customer_id))
 
 
+@bp.post("/api/customers/<customer_id>/phones")
+def add_phone(customer_id: str):
+    caller = token()
+    return jsonify(call("customers", "add_phone", caller, customer_id, json_body()))
+
+
+@bp.delete("/api/customers/<customer_id>/phones/<phone_id>")
+def remove_phone(customer_id: str, phone_id: str):
+    return jsonify(call("customers", "remove_phone", token(), customer_id, phone_id))
+
+
 @bp.post("/api/customers/<customer_id>/reveal-phone")
 def reveal_phone(customer_id: str):
     caller = token()

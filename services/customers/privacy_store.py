@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from contracts.customers import (
     CUSTOMER_MARKETING_CHANGED,
+    CUSTOMER_PHONE_ADDED,
+    CUSTOMER_PHONE_REMOVED,
     SERVICE,
     STAGE_LABELS,
     ConsentChannel,
@@ -46,8 +48,17 @@ def person_records(session: Session, company_id: uuid.UUID, seeds: set[uuid.UUID
 
 
 def by_phone_index(session: Session, company_id: uuid.UUID, index: str) -> set[uuid.UUID]:
+    """The records whose phone, primary or extra, has this blind index."""
+    P = store.CustomerPhone
     return set(session.scalars(select(C.id).where(C.company_id == company_id,
-                                                  C.phone_index == index)))
+                                                  C.phone_index == index))) | set(
+        session.scalars(select(P.customer_id).where(P.company_id == company_id,
+                                                    P.phone_index == index)))
+
+
+def extra_phone_indexes(session: Session, customer_ids: list[uuid.UUID]) -> list[str]:
+    P = store.CustomerPhone
+    return list(session.scalars(select(P.phone_index).where(P.customer_id.in_(customer_ids))))
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -88,6 +99,10 @@ def person_data(session: Session, vault: Vault, rows: list[store.Customer]) -> d
             "erased_at": _iso(r.erased_at)} for r in rows],
         "tags": [{"customer_id": str(t.customer_id), "dimension": t.dimension,
                   "value": t.value} for t in tags],
+        "phones": [{"customer_id": str(p.customer_id), "label": p.label,
+                    "phone": _open(vault, p.phone_enc, "phone"), "added_at": _iso(p.added_at)}
+                   for p in each(store.CustomerPhone, store.CustomerPhone.customer_id,
+                                 store.CustomerPhone.added_at)],
         "followups": [{
             "customer_id": str(f.customer_id), "type": f.type, "content": f.content,
             "outcome": f.outcome, "units": list(f.units or []), "at": _iso(f.at),
@@ -140,6 +155,14 @@ def erase(session: Session, vault: Vault, rows: list[store.Customer], now: datet
         r.marketing_opt_out, r.opted_out_at = True, r.opted_out_at or now
         r.updated_at = now
     session.execute(delete(store.CustomerTag).where(store.CustomerTag.customer_id.in_(ids)))
+    session.execute(delete(store.CustomerPhone).where(store.CustomerPhone.customer_id.in_(ids)))
+    # The announcements of their extra phones carry the number (ciphertext, blind index):
+    # gone too, sent or not (the leads service forgets them on person.erased).
+    session.execute(text(
+        "DELETE FROM customers.outbox WHERE event_type = ANY(:types) "
+        "AND envelope->'payload'->>'customer_id' = ANY(:ids)"),
+        {"types": [CUSTOMER_PHONE_ADDED, CUSTOMER_PHONE_REMOVED],
+         "ids": [str(i) for i in ids]})
     session.execute(update(store.Followup).where(store.Followup.customer_id.in_(ids))
                     .values(content="", outcome=None, units=[]))
     session.execute(update(store.StageChange).where(store.StageChange.customer_id.in_(ids))
@@ -174,7 +197,7 @@ def move_to_survivor(session: Session, survivor: store.Customer, merged: store.C
     moved = {}
     for name, model in (("followups", store.Followup), ("stage_changes", store.StageChange),
                         ("consents", store.Consent), ("history", store.History),
-                        ("attachments", store.Attachment)):
+                        ("attachments", store.Attachment), ("phones", store.CustomerPhone)):
         moved[name] = session.execute(update(model).where(
             model.customer_id == merged.id).values(customer_id=survivor.id)).rowcount
     tags = list(session.scalars(select(store.CustomerTag).where(

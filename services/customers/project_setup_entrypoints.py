@@ -17,6 +17,7 @@ from kit import clock
 from kit.scope import project_of, visibility
 from kit.service import rpc
 from services.customers import domain, project_setup, store
+from services.customers.phone_entrypoints import phones_of
 from services.customers.project_setup import ProjectSetup
 
 log = logging.getLogger(__name__)
@@ -42,17 +43,25 @@ class ProjectSetups:
         return score(customer, tags, setup)
 
     def _customer_view(self, customer: store.Customer, actor: Actor,
-                       setup: ProjectSetup | None = None, tags: dict | None = None) -> dict:
+                       setup: ProjectSetup | None = None, tags: dict | None = None,
+                       extra_phones: list | None = None) -> dict:
+        """The customer as `actor` sees them: profile, tags, extra phones, the project's
+        stage names and completeness."""
         if tags is None:
             tags = self._tags_of([customer.id]).get(customer.id, {})
-        return domain.view(customer, actor, self.keys.vault.open_phone, tags,
-                           setup or self._setup(customer.project_id)).model_dump(mode="json")
+        if extra_phones is None:
+            extra_phones = phones_of(self.db, [customer.id]).get(customer.id, [])
+        shown = domain.view(customer, actor, self.keys.vault.open_phone, tags,
+                            setup or self._setup(customer.project_id)).model_dump(mode="json")
+        shown["phones"] = self._extra_phone_views(customer, actor, extra_phones)
+        return shown
 
     def _customer_views(self, customers: list[store.Customer], actor: Actor) -> list[dict]:
-        tags = self._tags_of([x.id for x in customers])
+        ids = [x.id for x in customers]
+        tags, extra = self._tags_of(ids), phones_of(self.db, ids)
         setups = self._setups({x.project_id for x in customers})
-        return [self._customer_view(x, actor, setups[x.project_id], tags.get(x.id, {}))
-                for x in customers]
+        return [self._customer_view(x, actor, setups[x.project_id], tags.get(x.id, {}),
+                                    extra.get(x.id, [])) for x in customers]
 
     def _setup_project(self, actor: Actor, project_id, *, editing: bool = False) -> uuid.UUID:
         wanted = project_of(actor, project_id)

@@ -22,6 +22,7 @@ from services.customers.attachment_entrypoints import Attachments
 from services.customers.campaign_entrypoints import Campaigns
 from services.customers.funnel_entrypoints import Funnel
 from services.customers.merge_entrypoints import Merges
+from services.customers.phone_entrypoints import Phones, phone_views, phones_of
 from services.customers.pii_entrypoints import PersonalData
 from services.customers.profile_entrypoints import Profile
 from services.customers.project_setup_entrypoints import ProjectSetups
@@ -42,8 +43,8 @@ def _uuid(value, field: str) -> uuid.UUID:
 
 
 class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
-                       Segments, Campaigns, Referrals, Attachments, ProjectSetups, Profile,
-                       Funnel,
+                       Segments, Campaigns, Referrals, Attachments, ProjectSetups, Phones,
+                       Profile, Funnel,
                        KeepsUserCopy, KeyuanService):
     name = c.SERVICE
     outbox_table = store.Outbox
@@ -106,8 +107,10 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
                                    actor_id=actor.user_id, customer_id=row.id,
                                    action="reveal_phone", reason=reason, at=clock.now()))
         self.db.commit()
+        extra = phones_of(self.db, [row.id]).get(row.id, [])
         return {"customer_id": str(row.id),
-                "phone": phones.national(self.keys.vault.open_phone(row.phone_enc))}
+                "phone": phones.national(self.keys.vault.open_phone(row.phone_enc)),
+                "phones": phone_views(extra, True, self.keys.vault.open_phone)}
 
     @handles(leads.SERVICE, leads.CUSTOMER_CLAIMED)
     def on_customer_claimed(self, session, env: Envelope) -> None:

@@ -106,6 +106,25 @@ class Customer(Base):
     merged_into: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
 
 
+class CustomerPhone(Base):
+    """Another number of the same person (the profile's `phone` stays the primary one), in
+    the same form: ciphertext, blind index (unique in the company: one number, one person),
+    masked."""
+
+    __tablename__ = "customer_phones"
+    __table_args__ = (UniqueConstraint("company_id", "phone_index",
+                                       name="uq_customer_phones_index"),)
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
+    phone_enc: Mapped[str] = mapped_column(Text)
+    phone_index: Mapped[str] = mapped_column(String(64))
+    phone_masked: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str | None] = mapped_column(String(20))
+    added_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class StageChange(Base):
     """Every move along the funnel: who, when, and how long the customer sat before."""
 

@@ -81,6 +81,8 @@ class SubjectRequests:
             raise NotFound("no such customer", "customer_id")
         indexes += [r.phone_index for r in rows
                     if r.erased_at is None and r.phone_index not in indexes]
+        indexes += [i for i in privacy_store.extra_phone_indexes(self.db, [r.id for r in rows])
+                    if i not in indexes]
         subject = {"phone": phones.national(e164) if e164 else None,
                    "customer_ids": [str(r.id) for r in rows]}
         request_id = uuid.uuid4()
