@@ -109,6 +109,8 @@ class CustomerView(BaseModel):
     stage: Stage
     stage_label: str
     channel: str
+    sub_source: str | None = None        # e.g. the live room or the agency of the first lead
+    referrer_id: UUID | None = None      # 老带新: the customer who referred this one
     created_at: datetime
     updated_at: datetime
     version: int = 1

@@ -206,6 +206,7 @@ class LeadCreated(BaseModel):
     source: str = "manual"
     agent_id: UUID | None = None   # the channel agent the customer is attributed to (判客)
     portrait: LeadPortrait | None = None
+    referrer_customer_id: UUID | None = None   # 老带新: the existing customer who referred
 
 
 class LeadAssigned(BaseModel):

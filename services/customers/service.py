@@ -17,7 +17,7 @@ from kit.inbox import handles
 from kit.readcopy import KeepsUserCopy
 from kit.scope import visibility
 from kit.service import KeyuanService, rpc
-from services.customers import domain, project_setup, store
+from services.customers import domain, project_setup, referral, store
 from services.customers.attachment_entrypoints import Attachments
 from services.customers.campaign_entrypoints import Campaigns
 from services.customers.funnel_entrypoints import Funnel
@@ -133,6 +133,20 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
         if applied is None and session.get(store.Customer, change.customer_id) is None:
             raise CustomerNotYetCreated(str(change.customer_id))
 
+    def _referral_of(self, session, lead: leads.LeadCreated) -> dict:
+        """老带新 named on the lead: the referrer (where a merged one lives on), if they are
+        a live customer of the company; the reward starts from the new customer's stage."""
+        if lead.referrer_customer_id is None or lead.referrer_customer_id == lead.customer_id:
+            return {}
+        referrer = session.get(store.Customer, lead.referrer_customer_id)
+        if referrer is not None and referrer.merged_into is not None:
+            referrer = session.get(store.Customer, referrer.merged_into)
+        if referrer is None or referrer.company_id != lead.company_id \
+                or referrer.erased_at is not None:
+            return {}
+        return {"referrer_id": referrer.id,
+                "referral_reward": referral.reward(c.Stage.new).value}
+
     @handles(leads.SERVICE, leads.LEAD_CREATED)
     def on_lead_created(self, session, env: Envelope) -> None:
         lead = leads.LeadCreated.model_validate(env.payload)
@@ -150,7 +164,8 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
                 channel=lead.channel.value, first_lead_id=lead.lead_id,
                 created_at=lead.created_at, updated_at=lead.created_at, version=1,
                 stage_entered_at=lead.created_at, portrait=portrait,
-                completeness=completeness)
+                completeness=completeness, sub_source=lead.sub_source,
+                **self._referral_of(session, lead))
             .on_conflict_do_nothing().returning(store.Customer.id)).first()
         if created:
             self.emit(c.CUSTOMER_CREATED, c.CustomerCreated(

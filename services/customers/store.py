@@ -79,6 +79,7 @@ class Customer(Base):
     owner_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     stage: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(30))
+    sub_source: Mapped[str | None] = mapped_column(String(100))
     first_lead_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

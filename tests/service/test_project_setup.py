@@ -139,12 +139,13 @@ def test_managers_rank_their_consultants_by_completeness(customer_desk, world, i
 
 
 def test_a_new_customer_starts_with_what_their_lead_said(customer_desk, world, infra):
-    container, _ = customer_desk
+    container, old_owner = customer_desk    # an owner (业主) who brought a friend: 老带新
     lead = LeadCreated(
         lead_id=uuid.uuid4(), customer_id=uuid.uuid4(), company_id=world.company,
         project_id=world.project, channel="douyin", sub_source="直播间", name="刘女士",
         phone=Vault.from_settings(infra).seal_phone("+86" + unique_phone()), duplicate=False,
         owner_id=world.users["a"]["id"], created_at=clock.now(),
+        referrer_customer_id=uuid.UUID(old_owner),
         portrait=LeadPortrait(budget_min=2_000_000, budget_max=3_000_000, layout="三室两厅",
                               district="滨江", purpose="school_district"))
     with entrypoint_hook(container, "on_lead_created") as handle:
@@ -154,3 +155,8 @@ def test_a_new_customer_starts_with_what_their_lead_said(customer_desk, world, i
                                  "layouts": ["三室两厅"], "districts": ["滨江"],
                                  "purpose": "school_district"}
     assert shown["missing_required"] == []   # budget, layouts and purpose: all said
+    assert (shown["channel"], shown["sub_source"]) == ("douyin", "直播间")
+    assert shown["referrer_id"] == old_owner
+    [referred] = call(container, "referrals", world.token("a"), old_owner)["items"]
+    assert referred["customer_id"] == str(lead.customer_id)
+    assert referred["referral_reward"] == "none"    # earned from 首次接访 on
