@@ -1,5 +1,6 @@
-"""Leads schema: leads, the company-wide customer index for dedupe, round-robin state,
-idempotency keys, and read copies of the directory's projects and consultants."""
+"""Leads schema: leads, the company-wide customer index for dedupe (a customer's primary
+phone and its extra phones), round-robin state, idempotency keys, and read copies of the
+directory's projects and consultants."""
 
 from __future__ import annotations
 
@@ -73,6 +74,22 @@ class CustomerKey(Base):
     owner_revision: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     # Merged into another customer (customer.merged): this phone now finds the survivor.
     merged_into: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+
+
+class PhoneAlias(Base):
+    """Another phone of a customer (a spouse's, a second SIM), from customers'
+    customer.phone_added: its blind index finds the customer as the primary phone does.
+    Only the ciphertext-free forms are kept: the index and the masked number."""
+
+    __tablename__ = "phone_aliases"
+    __table_args__ = (UniqueConstraint("company_id", "phone_index"),
+                      Index("ix_phone_aliases_customer", "customer_id"))
+    phone_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    phone_index: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    phone_masked: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Lead(Base):
