@@ -1,9 +1,10 @@
 """Imports in bulk: the uploaded file, the job, and its rows in batches of ~1,000.
 
-Each batch is one transaction: look up the batch's phones in one query, insert the new
-customer keys in one statement (a conflict means someone else created that customer
-meanwhile: merged), insert the leads, their outbox events and the report lines, add to the
-job's counters, commit. A crash loses at most a batch; running the job again skips the rows
+Each batch is one transaction: look up the batch's phones in one query (customers' own
+phones and their extra phones), insert the new customer keys in one statement (a conflict,
+or an extra phone added since, means someone else has that customer meanwhile: merged),
+insert the leads, their outbox events and the report lines, add to the job's counters,
+commit. A crash loses at most a batch; running the job again skips the rows
 its report (import_rows, primary key job_id + row_number) already holds, so nothing is ever
 created twice. A job is run by whoever holds its advisory lock, which lives as long as the
 runner's connection, so any number of replicas (and the CLI) can look for work."""
@@ -28,7 +29,6 @@ from sqlalchemy import (
     LargeBinary,
     Table,
     Text,
-    case,
     func,
     select,
     text,
@@ -46,7 +46,7 @@ from kit.crypto import Vault
 from services.leads import imports, store
 from services.leads.imports import CREATED, MERGED, POOL, REJECTED, ROUND_ROBIN, ParsedRow
 from services.leads.intake import PORTRAIT_COLUMNS
-from services.leads.store import Base, CustomerKey, ImportJob, ImportRow, Lead
+from services.leads.store import Base, ImportJob, ImportRow, Lead
 
 log = logging.getLogger(__name__)
 
@@ -211,21 +211,6 @@ class Counts:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
 
-def _known_keys(session: Session, company_id: uuid.UUID, indices: list[str]
-                ) -> dict[str, tuple[uuid.UUID, uuid.UUID | None]]:
-    if not indices:
-        return {}
-    keys, survivors = CustomerKey.__table__, CustomerKey.__table__.alias("survivor")
-    k, s = keys.c, survivors.c
-    merged = k.merged_into.is_not(None) & s.customer_id.is_not(None)   # leads to the survivor
-    return {row.phone_index: (row.customer_id, row.owner_id) for row in session.execute(
-        select(k.phone_index, case((merged, s.customer_id), else_=k.customer_id)
-               .label("customer_id"), case((merged, s.owner_id), else_=k.owner_id)
-               .label("owner_id"))
-        .select_from(keys.outerjoin(survivors, s.customer_id == k.merged_into))
-        .where(k.company_id == company_id, k.phone_index.in_(indices)))}
-
-
 # One statement for a batch's new customers, whatever its size: arrays, not 1,000 VALUES.
 NEW_KEYS = text(f"""
     INSERT INTO {store.SCHEMA}.customer_keys (customer_id, company_id, phone_index, first_lead_id,
@@ -238,6 +223,8 @@ NEW_KEYS = text(f"""
                 CAST(:first_lead_id AS uuid[]), CAST(:owner_id AS uuid[]),
                 CAST(:name AS text[]), CAST(:phone_masked AS text[]), CAST(:grade AS text[]))
          AS k(customer_id, phone_index, first_lead_id, owner_id, name, phone_masked, grade)
+    WHERE NOT EXISTS (SELECT 1 FROM {store.SCHEMA}.phone_aliases a
+                      WHERE a.company_id = :company_id AND a.phone_index = k.phone_index)
     ON CONFLICT (company_id, phone_index) DO NOTHING
     RETURNING phone_index""")
 
@@ -292,7 +279,9 @@ def store_batch(session: Session, vault: Vault, target: Target, rows: list[Parse
     for r in valid:
         if r.e164 not in sealed:
             sealed[r.e164] = vault.seal_phone(r.e164)
-    keys = _known_keys(session, target.company_id, [s.index for s in sealed.values()])
+    # Phones the company knows: customers' own and their extra phones (aliases).
+    keys = store.phone_customers(session, target.company_id,
+                                 [s.index for s in sealed.values()])
     lead_ids = {r.number: uuid.uuid4() for r in valid}
 
     # The first row of a phone the company does not know yet creates the customer.
@@ -320,7 +309,8 @@ def store_batch(session: Session, vault: Vault, target: Target, rows: list[Parse
         keys.update({index: (planned[index][0], planned[index][1].owner_id)
                      for index in created})
         raced = [index for index in creators if index not in created]
-        keys.update(_known_keys(session, target.company_id, raced))
+        # Stored meanwhile by someone else, or made an extra phone since we looked.
+        keys.update(store.phone_customers(session, target.company_id, raced))
 
     counts = Counts()
     leads, events, report = [], [], []

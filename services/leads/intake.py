@@ -83,12 +83,18 @@ def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: 
     lead_id = uuid.uuid4()
     grade, grade_reason = domain.grade(new, rules)
     registrations.lock_phone(session, actor.company_id, sealed.index)
-    key = store.claim_customer_key(session, actor.company_id, sealed.index, uuid.uuid4(),
-                                   lead_id, project_id=new.project_id, name=new.name,
-                                   phone_masked=sealed.masked)
-    duplicate = key is None
+    # A customer's primary phone or one of their extra phones; else claim it, which only an
+    # import storing the same phone at this moment can beat (then it is that customer's).
+    key = store.customer_for_phone(session, actor.company_id, sealed.index)
+    if key is None:
+        key = store.claim_customer_key(session, actor.company_id, sealed.index, uuid.uuid4(),
+                                       lead_id, project_id=new.project_id, name=new.name,
+                                       phone_masked=sealed.masked)
+        if key is None:
+            key = store.customer_for_phone(session, actor.company_id, sealed.index)
+    duplicate = key.first_lead_id != lead_id
     if duplicate:
-        key = store.existing_customer_key(session, actor.company_id, sealed.index)
+        registrations.lock_customer(session, key)
         assignment = domain.Assignment(key.owner_id, "existing",
                                        "phone already known: linked to existing customer")
     else:
@@ -140,9 +146,10 @@ def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: 
 def _rule_on_attribution(session: Session, actor: Actor, new: c.NewLead, key, duplicate: bool,
                          lead_id, rules: c.ProjectLeadSettings, now,
                          phone_index: str) -> uuid.UUID | None:
-    """判客 when the phone is registered or an agent brings the lead; the attributed agent.
-    (The lead's own phone: after a merge the key may be the survivor's, of another phone.)"""
-    held = registrations.for_phone(session, actor.company_id, phone_index)
+    """判客 when the person is registered (on any phone that leads to the customer) or an
+    agent brings the lead; the attributed agent."""
+    held = registrations.for_person(session, actor.company_id, phone_index,
+                                    key if duplicate else None)
     if not held and new.agent_id is None:
         return None
     verdict = ruling.rule_on_lead(held, new.agent_id, now,

@@ -22,7 +22,7 @@ class Recycling:
         if key is None or key.owner_id is None or key.owner_id != alert.owner_id:
             return  # the owner changed meanwhile: the clock's view is stale
         now = clock.now()
-        held = [r for r in registrations.for_phone(session, key.company_id, key.phone_index)
+        held = [r for r in registrations.for_person(session, key.company_id, key.phone_index, key)
                 if r.visited_at is not None and ruling.is_protected(r, now)]
         if held:
             until = max(ruling.protected_until(r) for r in held)

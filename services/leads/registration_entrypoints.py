@@ -34,16 +34,18 @@ class Registrations:
             raise ValidationFailed("unknown project", "project_id")
         sealed = self.keys.vault.seal_phone(e164)
         registrations.lock_phone(self.db, actor.company_id, sealed.index)
+        # The phone may be a customer's own, one of their extra phones, or a merged record's:
+        # the registration is about that customer, whichever of their phones it names.
+        key = store.customer_for_phone(self.db, actor.company_id, sealed.index)
+        if key is not None:
+            registrations.lock_customer(self.db, key)
         now = clock.now()
-        held = registrations.for_phone(self.db, actor.company_id, sealed.index)
+        held = registrations.for_person(self.db, actor.company_id, sealed.index, key)
         mine = next((r for r in held if r.agent_id == actor.user_id
                      and ruling.is_protected(r, now)), None)
         if mine is not None:
             self.db.rollback()
             return registrations.view(mine, now)  # a retry, or registering twice
-        key = store.survivor_key(self.db, self.db.scalars(select(store.CustomerKey).where(
-            store.CustomerKey.company_id == actor.company_id,
-            store.CustomerKey.phone_index == sealed.index)).first())
         owned_since = key.created_at if key is not None and key.owner_id else None
         refusal = ruling.registration_refusal(held, actor.user_id, now, owned_since)
         if refusal:

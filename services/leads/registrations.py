@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from contracts import leads as c
 from kit import clock, outbox
 from services.leads.ruling import Verdict, deal_window
-from services.leads.store import Outbox, Registration, Ruling
+from services.leads.store import CustomerKey, Outbox, Registration, Ruling, phones_of
 
 
 def lock_phone(session: Session, company_id: uuid.UUID, phone_index: str) -> None:
@@ -21,12 +21,29 @@ def lock_phone(session: Session, company_id: uuid.UUID, phone_index: str) -> Non
                     {"k": f"person:{company_id}:{phone_index}"})
 
 
-def for_phone(session: Session, company_id: uuid.UUID, phone_index: str) -> list[Registration]:
+def lock_customer(session: Session, key: CustomerKey) -> None:
+    """Serialise with everything deciding about the customer through another of their phones
+    (an extra one, a merged record's): everyone takes the customer's own phone's lock after
+    the lock of the phone they came with, never before, so no two wait on each other."""
+    lock_phone(session, key.company_id, key.phone_index)
+
+
+def for_phones(session: Session, company_id: uuid.UUID,
+               phone_indexes: set[str]) -> list[Registration]:
+    """The open registrations of a person, by any of their phones, oldest first."""
     return list(session.scalars(
         select(Registration).where(Registration.company_id == company_id,
-                                   Registration.phone_index == phone_index,
+                                   Registration.phone_index.in_(phone_indexes),
                                    Registration.status != "expired")
         .order_by(Registration.registered_at)))
+
+
+def for_person(session: Session, company_id: uuid.UUID, phone_index: str,
+               key: CustomerKey | None = None) -> list[Registration]:
+    """The open registrations of the person with this phone: on any phone that leads to
+    their customer record (see store.phones_of), or on this phone if they are none yet."""
+    return for_phones(session, company_id,
+                      {phone_index} | (phones_of(session, key) if key is not None else set()))
 
 
 def apply_verdict(session: Session, verdict: Verdict, *, company_id: uuid.UUID,

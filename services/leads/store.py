@@ -18,8 +18,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    case,
+    literal,
     select,
     text,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -309,11 +312,52 @@ def claim_customer_key(session: Session, company_id: uuid.UUID, phone_index: str
     return session.get(CustomerKey, row.customer_id) if row else None
 
 
-def existing_customer_key(session: Session, company_id: uuid.UUID,
-                          phone_index: str) -> CustomerKey:
-    key = session.scalars(select(CustomerKey).where(
-        CustomerKey.company_id == company_id, CustomerKey.phone_index == phone_index)).one()
-    return survivor_key(session, key)
+def phone_customers(session: Session, company_id: uuid.UUID, indexes: list[str]
+                    ) -> dict[str, tuple[uuid.UUID, uuid.UUID | None]]:
+    """Which customer each phone leads to, as (customer_id, owner_id): the customer whose
+    primary phone it is, else the one it is an extra phone (alias) of; a merged customer's
+    phones lead to its survivor. Phones nobody has are left out."""
+    if not indexes:
+        return {}
+    k, a = CustomerKey.__table__.c, PhoneAlias.__table__.c
+    found = union_all(
+        select(k.phone_index, k.customer_id, literal(0).label("alias"))
+        .where(k.company_id == company_id, k.phone_index.in_(indexes)),
+        select(a.phone_index, a.customer_id, literal(1).label("alias"))
+        .where(a.company_id == company_id, a.phone_index.in_(indexes))).subquery()
+    keys = CustomerKey.__table__.alias("key")
+    survivors = CustomerKey.__table__.alias("survivor")
+    merged = keys.c.merged_into.is_not(None) & survivors.c.customer_id.is_not(None)
+    rows = session.execute(
+        select(found.c.phone_index,
+               case((merged, survivors.c.customer_id), else_=keys.c.customer_id)
+               .label("customer_id"),
+               case((merged, survivors.c.owner_id), else_=keys.c.owner_id).label("owner_id"))
+        .select_from(found.join(keys, keys.c.customer_id == found.c.customer_id)
+                     .outerjoin(survivors, survivors.c.customer_id == keys.c.merged_into))
+        .order_by(found.c.alias.desc()))   # a primary phone, coming last, wins
+    return {row.phone_index: (row.customer_id, row.owner_id) for row in rows}
+
+
+def customer_for_phone(session: Session, company_id: uuid.UUID,
+                       phone_index: str) -> CustomerKey | None:
+    """The key of the customer this phone leads to (see phone_customers), or None."""
+    found = phone_customers(session, company_id, [phone_index]).get(phone_index)
+    return session.get(CustomerKey, found[0]) if found else None
+
+
+def phones_of(session: Session, key: CustomerKey) -> set[str]:
+    """Every phone that leads to this customer: its own, those of customers merged into it,
+    and their extra phones."""
+    ids = {key.customer_id}
+    indexes = {key.phone_index}
+    for merged in session.execute(select(CustomerKey.customer_id, CustomerKey.phone_index)
+                                  .where(CustomerKey.merged_into == key.customer_id)):
+        ids.add(merged.customer_id)
+        indexes.add(merged.phone_index)
+    indexes.update(session.scalars(select(PhoneAlias.phone_index).where(
+        PhoneAlias.company_id == key.company_id, PhoneAlias.customer_id.in_(ids))))
+    return indexes
 
 
 def survivor_key(session: Session, key: CustomerKey | None) -> CustomerKey | None:
