@@ -9,6 +9,7 @@ from contracts.errors import from_pydantic
 from kit.readcopy import KeepsProjectCopy, KeepsUserCopy
 from kit.service import KeyuanService, rpc
 from services.leads import intake, store
+from services.leads.alias_entrypoints import ExtraPhones
 from services.leads.arrival_entrypoints import Arrivals
 from services.leads.import_entrypoints import LeadImports
 from services.leads.offer_entrypoints import GrabMode
@@ -23,6 +24,7 @@ from services.leads.webhook_entrypoints import ChannelWebhooks
 
 class LeadsService(  # each mixin holds the entrypoints of one area; see its module
     PersonalDataRequests,
+    ExtraPhones,
     Arrivals,
     Recycling,
     Registrations,
