@@ -1,6 +1,6 @@
 """Privacy over the leads schema: what it holds on one person (their leads, registrations,
-customer keys, pool history, rulings), their erasure, and a merge of two customers. The
-caller commits."""
+customer keys and extra phones, pool history, rulings), their erasure, and a merge of two
+customers. The caller commits."""
 
 from __future__ import annotations
 
@@ -17,21 +17,26 @@ from kit.privacy import ERASED_NAME, erased_marker, is_erased_marker
 from services.leads import store
 from services.leads.import_store import DONE, FAILED, ImportFile
 
-K, L, R = store.CustomerKey, store.Lead, store.Registration
+K, L, R, A = store.CustomerKey, store.Lead, store.Registration, store.PhoneAlias
 ERASED_PHONE = {"enc": "", "index": "", "masked": "***"}
 
 
 def person(session: Session, company_id: uuid.UUID, customer_ids: set[uuid.UUID],
            phone_indexes: set[str]) -> tuple[set[uuid.UUID], set[str]]:
     """The person's customer ids and phone indexes as this service knows them: the keys of
-    the customers named, and every phone that ever led to them (merged ones included)."""
+    the customers named, and every phone that ever led to them (merged ones and extra phones
+    included)."""
     ids, indexes = set(customer_ids), set(phone_indexes)
     if not ids and not indexes:
         return ids, indexes
+    ids |= set(session.scalars(select(A.customer_id).where(A.company_id == company_id,
+                                                           A.phone_index.in_(indexes))))
     for key in session.scalars(select(K).where(K.company_id == company_id, or_(
             K.customer_id.in_(ids), K.merged_into.in_(ids), K.phone_index.in_(indexes)))):
         ids.add(key.customer_id)
         indexes.add(key.phone_index)
+    indexes |= set(session.scalars(select(A.phone_index).where(A.company_id == company_id,
+                                                               A.customer_id.in_(ids))))
     indexes |= set(session.scalars(select(L.phone_index).distinct().where(
         L.company_id == company_id, L.customer_id.in_(ids))))
     return ids, {i for i in indexes if not is_erased_marker(i)}
@@ -55,10 +60,18 @@ def _leads_of(company_id, ids: set[uuid.UUID], indexes: set[str]):
                            or_(L.customer_id.in_(ids), L.phone_index.in_(indexes)))
 
 
+def _aliases_of(company_id, ids, indexes):
+    """The person's extra phones: of their customers, or their phones as someone's."""
+    return (A.company_id == company_id) & or_(A.customer_id.in_(ids),
+                                              A.phone_index.in_(indexes))
+
+
 def person_data(session: Session, vault: Vault, company_id: uuid.UUID, ids: set[uuid.UUID],
                 indexes: set[str]) -> dict:
     keys = list(session.scalars(select(K).where(K.company_id == company_id,
                                                 K.customer_id.in_(ids))))
+    extra = list(session.scalars(select(A).where(_aliases_of(company_id, ids, indexes))
+                                 .order_by(A.created_at)))
     leads = list(session.scalars(_leads_of(company_id, ids, indexes).order_by(L.created_at)))
     registrations = list(session.scalars(select(R).where(
         R.company_id == company_id, R.phone_index.in_(indexes)).order_by(R.registered_at)))
@@ -78,6 +91,9 @@ def person_data(session: Session, vault: Vault, company_id: uuid.UUID, ids: set[
             if k.owner_id else None, "grade": k.grade, "created_at": _iso(k.created_at),
             "released_at": _iso(k.released_at), "release_reason": k.release_reason,
             "merged_into": str(k.merged_into) if k.merged_into else None} for k in keys],
+        # Extra phones are kept only as blind index and masked form: listed masked.
+        "phones": [{"customer_id": str(a.customer_id), "phone": a.phone_masked,
+                    "added_at": _iso(a.created_at)} for a in extra],
         "leads": [{
             "id": str(x.id), "customer_id": str(x.customer_id), "project_id": str(x.project_id),
             "name": x.name, "phone": _phone(vault, x.phone_enc), "channel": x.channel,
@@ -114,8 +130,9 @@ def person_data(session: Session, vault: Vault, company_id: uuid.UUID, ids: set[
 def erase(session: Session, company_id: uuid.UUID, ids: set[uuid.UUID],
           indexes: set[str]) -> dict[str, int]:
     """Remove or overwrite every personal detail: names, phones (ciphertext and blind index),
-    notes, platform ids, release reasons; the person's customer keys go (a returning person
-    is a new customer). Leads stay, anonymous, for the statistics (channel, project, time)."""
+    notes, platform ids, release reasons; the person's customer keys and extra phones go (a
+    returning person is a new customer). Leads stay, anonymous, for the statistics (channel,
+    project, time)."""
     done: dict[str, int] = {}
     id_list, index_list = list(ids), list(indexes)
     jobs = set(session.scalars(select(L.import_job_id).distinct().where(
@@ -150,6 +167,8 @@ def erase(session: Session, company_id: uuid.UUID, ids: set[uuid.UUID],
             store.ImportJob.id.in_(jobs), store.ImportJob.status.in_((DONE, FAILED)))))
         done["import_files"] = session.execute(delete(ImportFile).where(
             ImportFile.job_id.in_(finished))).rowcount
+    done["phone_aliases"] = session.execute(delete(A).where(
+        _aliases_of(company_id, id_list, index_list))).rowcount
     done["customer_keys"] = session.execute(delete(K).where(
         K.company_id == company_id, or_(K.customer_id.in_(id_list),
                                         K.phone_index.in_(index_list)))).rowcount
@@ -180,7 +199,8 @@ def _scrub_outbox(session: Session, ids: list[uuid.UUID], indexes: list[str]) ->
 def merge(session: Session, company_id: uuid.UUID, survivor_id: uuid.UUID,
           merged_id: uuid.UUID) -> None:
     """The merged customer's leads, rulings and pool history become the survivor's; its key
-    (its phone) now leads to the survivor, as do keys merged into it before."""
+    (its phone) now leads to the survivor, as do keys merged into it before. Its extra phones
+    stay its own and lead to the survivor through its key (store.phone_customers)."""
     for model in (L, store.Ruling, store.PoolAction):
         session.execute(update(model).where(model.company_id == company_id,
                                             model.customer_id == merged_id)
