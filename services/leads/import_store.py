@@ -351,7 +351,8 @@ def store_batch(session: Session, vault: Vault, target: Target, rows: list[Parse
             project_id=target.project_id, channel=channel, sub_source=lead["sub_source"],
             name=lead["name"], phone=phone, duplicate=not new, owner_id=owner_id,
             created_at=now, source="import", grade=r.grade,
-            portrait=c.LeadPortrait.of(lead)), now))
+            portrait=c.LeadPortrait.of(lead),
+            referrer_customer_id=lead.get("referrer_customer_id")), now))
         if new:
             events.append(_event(c.LEAD_ASSIGNED, c.LeadAssigned(
                 lead_id=lead_id, customer_id=customer_id, company_id=target.company_id,

@@ -131,7 +131,8 @@ def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: 
         project_id=new.project_id, channel=new.channel, sub_source=new.sub_source,
         name=new.name, phone=sealed, duplicate=duplicate, owner_id=assignment.owner_id,
         created_at=now, source=source, grade=grade, agent_id=agent_id,
-        portrait=c.LeadPortrait.of(new.model_dump())))
+        portrait=c.LeadPortrait.of(new.model_dump()),
+        referrer_customer_id=new.referrer_customer_id))
     if not duplicate:
         _emit(session, c.LEAD_ASSIGNED, c.LeadAssigned(
             lead_id=lead_id, customer_id=key.customer_id, company_id=actor.company_id,

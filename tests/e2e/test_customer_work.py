@@ -58,14 +58,16 @@ def test_profile_edits_refuse_a_stale_version(suite, customer):
     assert customer in {c["id"] for c in found["items"]}
 
 
-def test_a_lead_s_wishes_start_the_profile_and_managers_rank_completeness(suite):
+def test_a_lead_s_wishes_start_the_profile_and_managers_rank_completeness(suite, customer):
     phone = f"134{uuid.uuid4().int % 10**8:08d}"
     lead = suite.post("/api/leads", "hz.wang", json={
-        "name": "孙女士", "phone": phone, "channel": "walk_in", "project_id": HZ,
+        "name": "孙女士", "phone": phone, "channel": "referral", "project_id": HZ,
+        "sub_source": "业主推荐", "referrer_customer_id": customer,
         "budget_min": 4_000_000, "layout": "四室", "purpose": "upgrade"}).json()
     shown = eventually(lambda: suite.get(f"/api/customers/{lead['customer_id']}", "hz.wang"))
     profile = shown.json()
     assert profile["portrait"]["layouts"] == ["四室"] and profile["missing_required"] == []
+    assert (profile["sub_source"], profile["referrer_id"]) == ("业主推荐", customer)
 
     fields = suite.get(f"/api/projects/{HZ}/profile-fields", "hz.wang").json()
     assert fields["required"] == ["budget", "layouts", "purpose"] and fields["standard"]
