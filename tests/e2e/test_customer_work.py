@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from cli.demo_data import PROJECTS
+from cli.settle import wait_settled
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -85,3 +86,21 @@ def test_a_lead_s_wishes_start_the_profile_and_managers_rank_completeness(suite,
     assert [r["rank"] for r in ranking] == list(range(1, len(ranking) + 1))
     [own] = suite.get("/api/customers/completeness", "hz.wang").json()["items"]
     assert own["owner_id"] == lead["owner_id"]
+
+
+def test_a_spouse_s_number_finds_the_same_customer(suite, customer, infra):
+    spouse = f"135{uuid.uuid4().int % 10**8:08d}"
+    added = suite.post(f"/api/customers/{customer}/phones", "hz.wang",
+                       json={"phone": spouse, "label": "配偶"})
+    assert added.status_code == 200, added.text
+    assert [p["phone"] for p in added.json()["phones"]] == [spouse]
+    assert suite.get(f"/api/customers/{customer}", "mgr.hz").json()["phones"][0]["masked"]
+
+    assert wait_settled(infra)   # the leads service has heard of the number
+    duplicate = suite.post("/api/leads", "mgr.hz", json={
+        "name": "吴太太", "phone": f"+86 {spouse}", "channel": "douyin", "project_id": HZ}).json()
+    assert duplicate["status"] == "duplicate"
+    assert duplicate["customer_id"] == customer
+    taken = suite.post(f"/api/customers/{customer}/phones", "hz.wang",
+                       json={"phone": "not a phone"})
+    assert taken.status_code == 422 and taken.json()["error"]["field"] == "phone"
