@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from contracts.common import EncryptedPhone
+from kit import clock
 from services.leads import registrations, store
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ def add(session: Session, *, phone_id: uuid.UUID, customer_id: uuid.UUID,
     """Let this phone lead to the customer; False when it does not (already so, or the
     phone is another customer's). Repeating it changes nothing."""
     registrations.lock_phone(session, company_id, phone.index)
+    if session.get(store.RemovedPhone, phone_id) is not None:
+        return False   # its removal overtook it
     own = session.scalars(select(store.CustomerKey).where(
         store.CustomerKey.company_id == company_id,
         store.CustomerKey.phone_index == phone.index)).first()
@@ -69,5 +72,7 @@ def remove(session: Session, *, phone_id: uuid.UUID, company_id: uuid.UUID,
            phone_index: str) -> bool:
     """The phone no longer leads to its customer. Only this phone's alias goes."""
     registrations.lock_phone(session, company_id, phone_index)
+    session.execute(insert(store.RemovedPhone).values(phone_id=phone_id, removed_at=clock.now())
+                    .on_conflict_do_nothing())
     return session.execute(delete(A).where(A.company_id == company_id,
                                            A.phone_id == phone_id)).rowcount > 0

@@ -95,6 +95,15 @@ class PhoneAlias(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class RemovedPhone(Base):
+    """A removed extra phone, by id: an addition arriving after its own removal (events of
+    two types travel on two queues) is then not taken for a new phone. No phone data."""
+
+    __tablename__ = "removed_phones"
+    phone_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    removed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Lead(Base):
     __tablename__ = "leads"
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)

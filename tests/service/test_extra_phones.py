@@ -123,6 +123,18 @@ def test_a_removed_phone_makes_a_new_customer_and_only_that_phone_goes(desk, wor
     assert (kept["status"], kept["customer_id"]) == ("duplicate", first["customer_id"])
 
 
+def test_a_removal_that_overtakes_its_addition_keeps_the_phone_removed(desk, world):
+    """Added and at once removed: the two events travel on two queues, and the removal may
+    arrive first. The late addition must not bring the phone back."""
+    first = lead(desk, world, "a", unique_phone())
+    mistyped = unique_phone()
+    added = phone_added(world, first["customer_id"], mistyped)
+    deliver(desk, "on_phone_removed", phone_removed(world, added))
+    deliver(desk, "on_phone_added", added)
+    fresh = lead(desk, world, "b", mistyped)
+    assert fresh["status"] == "created" and fresh["customer_id"] != first["customer_id"]
+
+
 def test_the_same_phone_announced_twice_is_one_alias(desk, world, engine):
     first = lead(desk, world, "a", unique_phone())
     spouse = unique_phone()
