@@ -240,16 +240,19 @@ def test_without_an_sms_channel_the_customers_are_not_sent_with_the_reason(desk,
 # --- wechat and in_app: handed to the consultants -------------------------------------------
 
 def test_a_wechat_campaign_asks_each_owner_once_and_pool_customers_are_not_sent(desk):
+    desk.world.user("left", active=False)            # a consultant who has left
     desk.start_customers()
     desk.start_tasks()
     desk.customer("a", "赵一")
     desk.customer("a", "钱二")
     desk.customer("b", "孙三")
     desk.customer(None, "李四")                       # in the pool: no consultant to ask
+    desk.customer("left", "周五")                     # nobody left to send it
     started = desk.start_campaign("wechat", "业主答谢会，周六下午三点", who="root")
-    assert started["recipients"] == 4
+    assert started["recipients"] == 5
     shown = desk.delivered(started["id"], who="root")
-    assert (shown["delivered"], shown["failed"], shown["not_sent"]) == (3, 0, 1)
+    assert (shown["delivered"], shown["failed"], shown["not_sent"]) == (3, 0, 2)
+    assert desk.forwards("left") == []
     [to_a] = desk.forwards("a")
     assert to_a["title"] == "营销活动：请向您的 2 位客户发送"
     assert "业主答谢会，周六下午三点" in to_a["body"]

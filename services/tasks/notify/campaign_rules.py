@@ -26,6 +26,7 @@ SMS = CampaignChannel.sms.value
 # handed to the customers' own consultants, one notice each.
 FORWARDED = (CampaignChannel.wechat.value, CampaignChannel.in_app.value)
 POOL_CUSTOMER = "公海客户无归属顾问"
+OWNER_INACTIVE = "归属顾问已停用 the owning consultant is no longer active"
 OPTED_OUT = "客户已退订 the customer opted out"
 NO_PHONE = "no phone for the customer"
 NAMES_SHOWN = 20

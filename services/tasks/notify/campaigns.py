@@ -175,6 +175,11 @@ def forward(session: Session, run: store.CampaignRun, now: datetime) -> dict[str
     each owning consultant naming their customers; those count as delivered."""
     names = array_agg(aggregate_order_by(D.name, D.name))[1:rules.NAMES_SHOWN]
     waiting = (D.campaign_id == run.campaign_id, D.status == PENDING, D.owner_id.is_not(None))
+    # A consultant who left cannot send anything: their customers are not sent, with why.
+    gone = session.execute(update(D).where(*waiting, D.owner_id.not_in(
+        select(tasks_store.Users.c.id).where(tasks_store.Users.c.active.is_(True))))
+        .values(status=NOT_SENT, last_error=rules.OWNER_INACTIVE, status_at=now)).rowcount
+    NOT_SENT_TOTAL.labels(run.channel).inc(gone)
     for owner, customers, shown in session.execute(
             select(D.owner_id, func.count(), names).where(*waiting).group_by(D.owner_id)):
         text = rules.forward_notice(run.campaign_id, run.channel, run.message, customers,
@@ -186,7 +191,7 @@ def forward(session: Session, run: store.CampaignRun, now: datetime) -> dict[str
     handed = session.execute(update(D).where(*waiting)
                              .values(status=DELIVERED, status_at=now)).rowcount
     SENT_TOTAL.labels(run.channel).inc(handed)
-    return {DELIVERED: handed}
+    return {DELIVERED: handed, NOT_SENT: gone}
 
 
 # --- progress -----------------------------------------------------------------------------
