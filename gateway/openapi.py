@@ -62,6 +62,8 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
     ("post", "/api/customers/{customer_id}/followups", "写跟进 Log a follow-up",
      customers.NewFollowup, None, None),
     ("get", "/api/customers/{customer_id}/followups", "跟进记录 Follow-ups", None, None, None),
+    ("get", "/api/customers/{customer_id}/viewings",
+     "看房轨迹 Viewings and the units shown, how often", None, None, None),
     ("get", "/api/tasks", "任务 Your tasks", None, tasks.TaskQuery, None),
     ("get", "/api/projects/{project_id}/sop", "项目SOP The tasks each stage creates", None,
      None, tasks.SopTemplate),

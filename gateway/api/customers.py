@@ -26,6 +26,11 @@ def get_customer(customer_id: str):
     return jsonify(call("customers", "get", token(), customer_id))
 
 
+@bp.get("/api/customers/<customer_id>/viewings")
+def viewings(customer_id: str):
+    return jsonify(call("customers", "viewings", token(), customer_id))
+
+
 @bp.post("/api/customers/<customer_id>/phones")
 def add_phone(customer_id: str):
     caller = token()

@@ -109,6 +109,17 @@ class Funnel:
         return _followup_view(self.db.get(store.Followup, followup_id))
 
     @rpc
+    def viewings(self, token: str, customer_id: str) -> dict:
+        """The customer's viewing track (看房轨迹), oldest first."""
+        actor = self.keys.actor(token)
+        customer = self._visible(actor, customer_id)
+        rows = list(self.db.scalars(select(store.Followup).where(
+            store.Followup.customer_id == customer.id,
+            store.Followup.type == c.FollowupType.viewing.value)
+            .order_by(store.Followup.at, store.Followup.id).limit(500)))
+        return {"customer_id": str(customer.id), **viewing_track(rows)}
+
+    @rpc
     def followups(self, token: str, customer_id: str) -> dict:
         actor = self.keys.actor(token)
         customer = self._visible(actor, customer_id)
@@ -116,6 +127,19 @@ class Funnel:
             store.Followup.customer_id == customer.id).order_by(store.Followup.at.desc())
             .limit(200))
         return {"items": [_followup_view(r) for r in rows]}
+
+
+def viewing_track(viewings: list[store.Followup]) -> dict:
+    """看房轨迹: the viewings in order, and each unit or layout shown with how often and
+    when first and last (oldest first)."""
+    units: dict[str, dict] = {}
+    for row in viewings:
+        for unit in row.units or []:
+            seen = units.setdefault(unit, {"unit": unit, "times": 0,
+                                           "first_at": row.at.isoformat()})
+            seen["times"] += 1
+            seen["last_at"] = row.at.isoformat()
+    return {"viewings": [_followup_view(r) for r in viewings], "units": list(units.values())}
 
 
 def _followup_view(row: store.Followup) -> dict:

@@ -101,3 +101,20 @@ def test_a_director_shortens_the_projects_funnel(customer_desk, world):
     assert refused.value.field == "stage"
     assert call(container, "change_stage", world.token("a"), customer,
                 {"stage": "visited"})["stage"] == "visited"
+
+
+def test_viewings_build_the_customers_viewing_track(customer_desk, world):
+    container, customer = customer_desk
+    for units, hours in ((["A户型", "3-1-1201"], 0), (["3-1-1201"], 26), ([], 50)):
+        clock.advance(timedelta(hours=hours))
+        call(container, "log_followup", world.token("a"), customer,
+             {"type": "viewing", "content": "带看", "units": units})
+    call(container, "log_followup", world.token("a"), customer,
+         {"type": "call", "content": "电话回访"})
+    track = call(container, "viewings", world.token("mgr"), customer)
+    assert [v["units"] for v in track["viewings"]] == [["A户型", "3-1-1201"], ["3-1-1201"], []]
+    shown = {u["unit"]: u for u in track["units"]}
+    assert (shown["3-1-1201"]["times"], shown["A户型"]["times"]) == (2, 1)
+    assert shown["3-1-1201"]["first_at"] < shown["3-1-1201"]["last_at"]
+    with pytest.raises(NotFound):
+        call(container, "viewings", world.token("b"), customer)
