@@ -110,6 +110,8 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
      None, None, None),
     ("post", "/api/projects/{project_id}/reception/join", "加入轮岗 Join the line", None, None,
      None),
+    ("post", "/api/projects/{project_id}/reception/leave", "离开轮岗 Leave the line (a "
+     "manager may take someone else out: user_id)", None, None, None),
     ("post", "/api/projects/{project_id}/reception/skip", "跳过 To the back of the line",
      None, None, None),
     ("post", "/api/projects/{project_id}/reception/pause", "暂停 Pause or resume", None, None,
@@ -145,10 +147,10 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
     ("get", "/api/campaigns", "营销活动列表 Your campaigns", None, None, None),
     ("get", "/api/campaigns/{campaign_id}/recipients", "接收人 Recipients with their opt-out "
      "links (after, limit)", None, None, None),
-    ("get", "/api/marketing/opt-out/{token}", "退订页 The opt-out page a message links to",
+    ("get", "/api/marketing/opt-out/{signed_token}", "退订页 The opt-out page a message links to",
      None, None, None),
-    ("post", "/api/marketing/opt-out/{token}", "退订 One-click marketing opt-out (the signed "
-     "link is the credential; no bearer token)", None, None, None),
+    ("post", "/api/marketing/opt-out/{signed_token}", "退订 One-click marketing opt-out "
+     "(the signed link is the credential; no bearer token)", None, None, None),
     ("post", "/api/customers/{customer_id}/marketing-opt-out", "记录退订 Record a customer's "
      "opt-out or opt-in (audited)", customers.MarketingOptOut, None, None),
     ("get", "/api/customers/{customer_id}/marketing", "营销状态 Opt-out and referral standing",
@@ -176,7 +178,7 @@ MULTIPART = {"/api/imports"}
 
 # Signed by other means (or the way in): no bearer token.
 PUBLIC = {"/api/auth/login", "/api/webhooks/leads/{channel}",
-          "/api/marketing/opt-out/{token}"}
+          "/api/marketing/opt-out/{signed_token}"}
 
 ERROR_SCHEMA = {
     "type": "object",
