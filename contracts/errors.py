@@ -78,5 +78,6 @@ def parse(model, data):
 def from_pydantic(exc) -> ValidationFailed:
     """The first problem of a pydantic ValidationError, naming the field."""
     first = exc.errors()[0]
-    field = ".".join(str(part) for part in first.get("loc", ())) or None
+    # A bad key of a mapping is named by the key itself ("labels.won", not "...[key]").
+    field = ".".join(str(part) for part in first.get("loc", ()) if part != "[key]") or None
     return ValidationFailed(f"{field}: {first.get('msg')}" if field else first.get("msg"), field)

@@ -57,7 +57,8 @@ def test_stage_names_must_tell_stages_apart(customer_desk, world):
     cases = [({"visited": "签约"}, "labels.visited"),   # the name of another stage
              ({"intent": "意向"}, "labels.intent"),                       # not in this funnel
              ({"signed": ""}, "labels.signed"),
-             ({"signed": "一个非常非常长的阶段名称超过限制"}, "labels.signed")]
+             ({"signed": "一个非常非常长的阶段名称超过限制"}, "labels.signed"),
+             ({"won": "成交"}, "labels.won")]                          # no such stage
     for labels, field in cases:
         with pytest.raises(ValidationFailed) as refused:
             call(container, "update_funnel", world.token("boss"), str(world.project),
