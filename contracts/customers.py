@@ -49,6 +49,8 @@ class CustomerQuery(Page):
     owner_id: UUID | None = None
     q: str | None = Field(default=None, max_length=50)
     tag: str | None = Field(default=None, max_length=80, pattern=r"^[^:]*:.+$")  # dim:value
+    # Profiles to complete: stored completeness below this percent, least complete first.
+    completeness_below: int | None = Field(default=None, ge=1, le=101)
 
 
 class Gender(StrEnum):

@@ -72,9 +72,12 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
             dimension, _, value = q.tag.partition(":")
             stmt = stmt.where(store.Customer.id.in_(select(store.CustomerTag.customer_id).where(
                 store.CustomerTag.dimension == dimension, store.CustomerTag.value == value)))
+        order = (store.Customer.created_at.desc(), store.Customer.id)
+        if q.completeness_below is not None:
+            stmt = stmt.where(store.Customer.completeness < q.completeness_below)
+            order = (store.Customer.completeness, *order)
         total = self.db.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = self.db.scalars(stmt.order_by(store.Customer.created_at.desc(),
-                                             store.Customer.id)
+        rows = self.db.scalars(stmt.order_by(*order)
                                .limit(q.page_size).offset((q.page - 1) * q.page_size))
         return {"items": self._customer_views(list(rows), actor),
                 "total": total, "page": q.page, "page_size": q.page_size}

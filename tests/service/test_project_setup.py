@@ -123,7 +123,7 @@ def test_profile_field_refusals_name_the_field(customer_desk, world):
 
 
 def test_managers_rank_their_consultants_by_completeness(customer_desk, world, infra):
-    container, _ = customer_desk   # its customer, owned by a, is left empty
+    container, weak = customer_desk   # its customer, owned by a, is left empty
     strong = add_customer(container, infra, world, "b", "+86" + unique_phone())
     fill(container, world, "b", strong, **FILLED)
     ranking = call(container, "completeness_ranking", world.token("mgr"), {})["items"]
@@ -137,6 +137,12 @@ def test_managers_rank_their_consultants_by_completeness(customer_desk, world, i
     with pytest.raises(ValidationFailed) as refused:
         call(container, "completeness_ranking", world.token("mgr"), {"project_id": "x"})
     assert refused.value.field == "project_id"
+    # The profiles to complete, least complete first.
+    to_fill = call(container, "list", world.token("mgr"), {"completeness_below": 60})
+    assert [c["id"] for c in to_fill["items"]] == [weak]
+    with pytest.raises(ValidationFailed) as bad:
+        call(container, "list", world.token("mgr"), {"completeness_below": 0})
+    assert bad.value.field == "completeness_below"
 
 
 def test_a_new_customer_starts_with_what_their_lead_said(customer_desk, world, infra):
