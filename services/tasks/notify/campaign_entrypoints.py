@@ -49,21 +49,26 @@ class CampaignDeliveries:
 
     @timer(interval=1)
     def expand_campaigns(self) -> None:
-        """Read the next page of recipients of due campaigns; every replica may run it."""
-        drain(self.db, self._expand_round, CAMPAIGNS_PER_ROUND, "reading campaign recipients")
+        """Read the next pages of recipients of due campaigns, round after round while some
+        campaign has more (up to the tick's limit); every replica may run it."""
+        drain(self.db, self._expand_round, 1, "reading campaign recipients")
 
     def _expand_round(self) -> int:
+        """One page of each of up to CAMPAIGNS_PER_ROUND due campaigns; returns how many of
+        them have more pages to read now."""
         settings = self.keys.settings
         policy = sender.Policy.from_settings(settings)
         # Long enough for the calls of a round, so no other replica reads the same page.
         lease = timedelta(seconds=2 * settings.rpc_timeout_seconds + 10)
         claims = campaigns.claim_due(self.db, clock.now(), CAMPAIGNS_PER_ROUND, lease)
+        more = 0
         for claim, page in zip(claims, self._pages(claims), strict=True):
             if isinstance(page, campaigns.Refused):
                 campaigns.record_refusal(self.db, claim, page, clock.now(), policy)
             else:
                 campaigns.record_page(self.db, claim, page, clock.now())
-        return len(claims)
+                more += page.next_after is not None
+        return more
 
     def _pages(self, claims: list[campaigns.Claim]) -> list:
         """Each claim's page (a RecipientPage or why not), asked for all at once with no
