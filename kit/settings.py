@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     notify_retry_max_seconds: float = Field(default=3600.0, gt=0)
     notify_http_timeout_seconds: float = Field(default=5.0, gt=0)
     notify_link_base: str = ""
+    # Marketing SMS (campaigns) go out only within these hours, Asia/Shanghai (no one wants
+    # an advert at 23:00, and operators refuse night-time marketing traffic); outside them
+    # they wait for the next opening ("00:00-00:00": all day). Reminders to staff are not
+    # limited.
+    campaign_sms_hours: str = Field(default="09:00-21:00",
+                                    pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -6,7 +6,9 @@ hands the customers to their consultants, and the customers service shows the co
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
+import eventlet
 import pytest
 from nameko.testing.services import entrypoint_hook
 from prometheus_client import REGISTRY
@@ -37,7 +39,7 @@ LINK_BASE = "https://crm.example.com"
 # every campaign takes several calls of campaign_recipients.
 FAST = {"notify_retry_seconds": 0.2, "notify_retry_max_seconds": 1.0,
         "notify_max_attempts": 3, "notify_http_timeout_seconds": 2.0,
-        "notify_link_base": LINK_BASE}
+        "notify_link_base": LINK_BASE, "campaign_sms_hours": "00:00-00:00"}
 
 
 class SmallPages(TasksService):
@@ -174,6 +176,30 @@ def test_an_sms_campaign_reaches_every_customer_but_the_opted_out_once(desk, eng
         "marketing_opt_out"] is False
     with engine.connect() as conn:   # the tasks tables hold ciphertext only
         assert privacy_scan.plaintext(conn, list(desk.phones.values())) == {}
+
+
+def test_marketing_sms_wait_for_the_sending_hours(desk):
+    """Started in the evening, after the company's sending hours: nothing goes out until
+    they open (here: an hour from now, Asia/Shanghai)."""
+    local = clock.to_local(clock.now())
+    opens = (local + timedelta(hours=1)).strftime("%H:%M")
+    closes = (local + timedelta(hours=3)).strftime("%H:%M")
+    desk.start_customers()
+    desk.start_tasks(campaign_sms_hours=f"{opens}-{closes}")
+    customer = desk.customer("a")
+    with StandIn(answer_always(200, {"status": "queued"})) as provider:
+        desk.sms_channel(provider)
+        started = desk.start_campaign("sms", "明日开盘，敬请关注")
+        wait_for(lambda: count(desk.engine, "SELECT count(*) FROM tasks.campaign_deliveries "
+                               "WHERE campaign_id = :c", c=started["id"]) == 1,
+                 timeout=WAIT, every=0.2)
+        eventlet.sleep(3)   # three ticks of the sending timer
+        assert provider.received == []
+        assert desk.shown(started["id"])["status"] in ("started", "delivering")
+        clock.advance(timedelta(hours=1, minutes=1))      # the window opens
+        shown = desk.delivered(started["id"])
+    assert shown["delivered"] == 1
+    assert [m.body["phone"] for m in provider.received] == [desk.phones[customer]]
 
 
 def test_a_provider_failing_once_gets_the_sms_on_the_retry(desk):

@@ -104,3 +104,16 @@ def test_a_campaign_uses_the_sms_channels_provider_without_a_users_phone():
         "templates": {"campaign": "SMS_MKT"}}
     with pytest.raises(config.NotConfigured, match="no sms channel"):
         config.opened_sms({}, VAULT)
+
+
+def test_marketing_hours_are_shanghai_time_and_may_run_past_midnight():
+    within_hours = rules.within_hours
+
+    def at(hour, minute=0):   # Asia/Shanghai is UTC+8
+        return datetime(2026, 11, 23, (hour - 8) % 24, minute, tzinfo=UTC)
+
+    assert within_hours(at(9), "09:00-21:00") and within_hours(at(20, 59), "09:00-21:00")
+    assert not within_hours(at(21), "09:00-21:00") and not within_hours(at(8, 59), "09:00-21:00")
+    assert within_hours(at(23), "20:00-02:00") and within_hours(at(1), "20:00-02:00")
+    assert not within_hours(at(12), "20:00-02:00")
+    assert within_hours(at(3), "00:00-00:00")

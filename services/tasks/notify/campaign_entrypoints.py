@@ -93,8 +93,10 @@ class CampaignDeliveries:
     @timer(interval=1)
     def send_campaign_messages(self) -> None:
         """Send due campaign SMS; every replica may run it."""
-        policy = sender.Policy.from_settings(self.keys.settings)
-        drain(self.db, lambda: campaigns.send_due(self.db, self.keys.vault, policy),
+        settings = self.keys.settings
+        policy = sender.Policy.from_settings(settings)
+        drain(self.db, lambda: campaigns.send_due(self.db, self.keys.vault, policy,
+                                                  hours=settings.campaign_sms_hours),
               policy.batch, "sending campaign messages")
 
 

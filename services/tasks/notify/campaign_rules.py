@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator
@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator
 from contracts.customers import CampaignChannel
 from contracts.errors import Forbidden, NotFound, ValidationFailed
 from contracts.tasks import CampaignProgress
+from kit import clock
 from services.tasks.notify.domain import absolute_link
 from services.tasks.notify.store import DELIVERED, FAILED, NOT_SENT, PENDING
 
@@ -115,3 +116,15 @@ def progress(campaign_id, company_id, counts: Counts, resolved: bool, revision: 
         delivered=counts.delivered, failed=counts.failed, not_sent=counts.not_sent,
         pending=counts.pending, resolved=resolved, finished=resolved and counts.pending == 0,
         revision=revision, at=at)
+
+
+def within_hours(moment: datetime, hours: str) -> bool:
+    """Is `moment` inside "HH:MM-HH:MM" (Asia/Shanghai, the end excluded; a window may run
+    past midnight, e.g. 20:00-02:00; equal ends, e.g. 00:00-00:00, mean all day)?"""
+    opens, closes = (time.fromisoformat(part) for part in hours.split("-"))
+    local = clock.to_local(moment).time()
+    if opens == closes:
+        return True
+    if opens < closes:
+        return opens <= local < closes
+    return local >= opens or local < closes

@@ -226,11 +226,13 @@ def _report_changes(session: Session, reached: dict[uuid.UUID, Tally[str]],
 # --- sending SMS --------------------------------------------------------------------------
 
 def send_due(session: Session, vault: Vault, policy: sender.Policy,
-             send: sender.Send = sender.post) -> int:
+             send: sender.Send = sender.post, hours: str = "00:00-00:00") -> int:
     """Send one batch of due campaign SMS (FOR UPDATE SKIP LOCKED: no replica sends one
-    twice), record the outcomes and report the campaigns' progress; returns how many were
-    tried."""
+    twice) if now is within the sending `hours`, record the outcomes and report the
+    campaigns' progress; returns how many were tried."""
     now = clock.now()
+    if not rules.within_hours(now, hours):
+        return 0   # marketing waits for the morning
     rows = list(session.scalars(
         select(D).where(D.status == PENDING, D.channel == rules.SMS, D.next_attempt_at <= now)
         .order_by(D.next_attempt_at).limit(policy.batch).with_for_update(skip_locked=True)))
