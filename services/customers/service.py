@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from pydantic import ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from contracts import customers as c
@@ -67,7 +67,7 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
         if q.owner_id:
             stmt = stmt.where(store.Customer.owner_id == q.owner_id)
         if q.q:
-            stmt = stmt.where(store.Customer.name.contains(q.q, autoescape=True))
+            stmt = stmt.where(self._search(actor.company_id, q.q))
         if q.tag:
             dimension, _, value = q.tag.partition(":")
             stmt = stmt.where(store.Customer.id.in_(select(store.CustomerTag.customer_id).where(
@@ -81,6 +81,23 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
                                .limit(q.page_size).offset((q.page - 1) * q.page_size))
         return {"items": self._customer_views(list(rows), actor),
                 "total": total, "page": q.page, "page_size": q.page_size}
+
+    def _search(self, company_id, text: str):
+        """A name (part of it), or a whole phone number in any form (by its blind index,
+        primary or extra: numbers are never searched in plain text)."""
+        by_name = store.Customer.name.contains(text, autoescape=True)
+        digits = sum(ch.isdigit() for ch in text)
+        if digits < 7:
+            return by_name
+        try:
+            index = self.keys.vault.blind_index(phones.normalise(text))
+        except ValidationFailed:
+            return by_name
+        extra = select(store.CustomerPhone.customer_id).where(
+            store.CustomerPhone.company_id == company_id,
+            store.CustomerPhone.phone_index == index)
+        return or_(by_name, store.Customer.phone_index == index,
+                   store.Customer.id.in_(extra))
 
     def _visible(self, actor, customer_id, lock: bool = False) -> store.Customer:
         wanted = _uuid(customer_id, "customer_id")

@@ -116,3 +116,19 @@ def test_the_person_is_found_by_any_of_their_numbers_and_erased_with_them(custom
         found = privacy_scan.blind_indexes(conn, vault, numbers)
         # Only person.erased itself may still name it, until it is out (then scrubbed).
         assert set(found) <= {"customers.outbox.envelope"}, found
+
+
+def test_a_customer_is_found_by_any_of_their_numbers_in_any_form(customer_desk, world, infra):
+    container, customer = customer_desk
+    own = call(container, "get", world.token("a"), customer)["phone"]
+    spouse = unique_phone()
+    call(container, "add_phone", world.token("a"), customer, {"phone": spouse})
+    theirs = add_customer(container, infra, world, "b", "+86" + unique_phone())
+    for text in (own, f"+86 {own[:3]}-{own[3:7]}-{own[7:]}", spouse):
+        found = call(container, "list", world.token("a"), {"q": text})["items"]
+        assert [c["id"] for c in found] == [customer], text
+    b_phone = call(container, "get", world.token("b"), theirs)["phone"]
+    assert call(container, "list", world.token("a"), {"q": b_phone})["items"] == []  # not a's
+    assert [c["id"] for c in call(container, "list", world.token("mgr"),
+                                  {"q": b_phone})["items"]] == [theirs]
+    assert call(container, "list", world.token("a"), {"q": own[:7]})["items"] == []  # no prefix
