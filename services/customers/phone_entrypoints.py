@@ -73,7 +73,8 @@ class Phones:
                 phone_enc=sealed.enc, phone_index=sealed.index, phone_masked=sealed.masked,
                 label=wanted.label, added_by=actor.user_id, added_at=now)
         self.db.add(row)
-        self._phone_changed(customer, actor, now, {"phones": [None, f"+{sealed.masked}"]})
+        shown = f"{sealed.masked} {wanted.label or ''}".strip()
+        self._phone_changed(customer, actor, now, {"phone_added": [None, shown]})
         self.emit(c.CUSTOMER_PHONE_ADDED, c.PhoneAdded(
             phone_id=row.id, customer_id=customer.id, company_id=customer.company_id,
             phone=sealed, at=now))
@@ -92,7 +93,7 @@ class Phones:
             raise NotFound("no such phone of this customer", "phone_id")
         now = clock.now()
         self.db.delete(row)
-        self._phone_changed(customer, actor, now, {"phones": [f"-{row.phone_masked}", None]})
+        self._phone_changed(customer, actor, now, {"phone_removed": [row.phone_masked, None]})
         self.emit(c.CUSTOMER_PHONE_REMOVED, c.PhoneRemoved(
             phone_id=row.id, customer_id=customer.id, company_id=customer.company_id,
             phone_index=row.phone_index, at=now))
