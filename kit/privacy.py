@@ -7,11 +7,9 @@ from __future__ import annotations
 import re
 import uuid
 
-from pydantic import ValidationError
-
 from contracts.actor import Actor, Role
 from contracts.customers import PersonQuery
-from contracts.errors import Forbidden, from_pydantic
+from contracts.errors import Forbidden, parse
 from kit.service import rpc
 
 # What a person's name becomes when they are erased; the row stays for the statistics.
@@ -35,10 +33,7 @@ def subject_request_handler(keys, token: object) -> Actor:
 
 
 def person_query(query: object) -> PersonQuery:
-    try:
-        return PersonQuery.model_validate(query or {})
-    except ValidationError as exc:
-        raise from_pydantic(exc) from None
+    return parse(PersonQuery, query)
 
 
 def erased_marker(row_id) -> str:

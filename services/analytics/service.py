@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from contracts import analytics as c
 from contracts import leads, tasks
 from contracts.actor import Role
 from contracts.envelope import Envelope
-from contracts.errors import from_pydantic
+from contracts.errors import parse
 from kit.inbox import handles
 from kit.privacy import HoldsNoPersonalData
 from kit.service import KeyuanService, rpc
@@ -29,10 +28,7 @@ class AnalyticsService(HoldsNoPersonalData, KeyuanService):
     @rpc
     def funnel(self, token: str, query: dict | None = None) -> dict:
         actor = self.keys.actor(token, *READERS)
-        try:
-            q = c.FunnelQuery.model_validate(query or {})
-        except ValidationError as exc:
-            raise from_pydantic(exc) from None
+        q = parse(c.FunnelQuery, query)
         date_from, date_to = domain.window(q.date_from, q.date_to)
         d = store.DailyCount
         stmt = select(d.metric, d.channel, func.sum(d.count)).where(

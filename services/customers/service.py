@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import ValidationError
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from contracts import customers as c
 from contracts import leads
 from contracts.envelope import Envelope
-from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, from_pydantic
+from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse
 from kit import clock, phones
 from kit.inbox import handles
 from kit.readcopy import KeepsUserCopy
@@ -54,10 +53,7 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
     @rpc
     def list(self, token: str, query: dict | None = None) -> dict:
         actor = self.keys.actor(token)
-        try:
-            q = c.CustomerQuery.model_validate(query or {})
-        except ValidationError as exc:
-            raise from_pydantic(exc) from None
+        q = parse(c.CustomerQuery, query)
         stmt = store.scoped(select(store.Customer), visibility(actor)).where(
             store.Customer.merged_into.is_(None))   # a merged record lives on in its survivor
         if q.stage:

@@ -7,7 +7,7 @@ import uuid
 from pydantic import ValidationError
 
 from contracts import directory as c
-from contracts.errors import NotFound, Unauthenticated, ValidationFailed, from_pydantic
+from contracts.errors import NotFound, Unauthenticated, ValidationFailed, from_pydantic, parse
 from kit import auth
 from kit.privacy import HoldsNoPersonalData
 from kit.service import KeyuanService, rpc
@@ -23,10 +23,7 @@ class DirectoryService(HoldsNoPersonalData, KeyuanService):
 
     @rpc
     def login(self, credentials: dict) -> dict:
-        try:
-            creds = c.Credentials.model_validate(credentials)
-        except ValidationError as exc:
-            raise from_pydantic(exc) from None
+        creds = parse(c.Credentials, credentials)
         user = store.user_by_username(self.db, creds.username)
         ok = domain.password_matches(user.password_hash if user else None, creds.password)
         if not ok or user is None or not user.active:

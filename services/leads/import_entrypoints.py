@@ -15,10 +15,9 @@ import eventlet
 from eventlet import tpool
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
-from pydantic import ValidationError
 
 from contracts.actor import Actor
-from contracts.errors import NotFound, from_pydantic
+from contracts.errors import NotFound, parse
 from kit.service import rpc
 from services.leads import import_store, imports, store
 from services.leads.import_store import ImportFile  # noqa: F401  (its table in the metadata)
@@ -80,10 +79,7 @@ class LeadImports:
     @rpc
     def import_report(self, token: str, job_id: str, query: dict | None = None) -> dict:
         job = self._visible_job(self.keys.actor(token), job_id)
-        try:
-            wanted = imports.ReportQuery.model_validate(query or {})
-        except ValidationError as exc:
-            raise from_pydantic(exc) from None
+        wanted = parse(imports.ReportQuery, query)
         total, rows = import_store.report_page(self.db, job.id, wanted.outcome,
                                                (wanted.page - 1) * wanted.page_size,
                                                wanted.page_size)

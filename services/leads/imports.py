@@ -27,6 +27,7 @@ from contracts import leads as c
 from contracts.actor import Actor, Role
 from contracts.common import Model
 from contracts.errors import ValidationFailed, from_pydantic
+from contracts.errors import parse as parse_payload
 from kit import phones
 from services.leads import domain
 
@@ -66,10 +67,7 @@ def validate_request(payload: object) -> ImportRequest:
     if not isinstance(payload, dict):
         raise ValidationFailed("send an object with project_id, filename and content_b64",
                                "body")
-    try:
-        return ImportRequest.model_validate(payload)
-    except ValidationError as exc:
-        raise from_pydantic(exc) from None
+    return parse_payload(ImportRequest, payload)
 
 
 def decode_content(content_b64: str) -> bytes:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy import delete, func, select
 
 from contracts.actor import Role
-from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, from_pydantic
+from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse
 from kit import clock
 from kit.service import rpc
 from services.leads import domain, pool, store
@@ -140,10 +140,7 @@ class Reception:
         actor = self.keys.actor(token, *FRONT_DESK)
         project = self._reception_project(actor, project_id)
         who = _uuid(user_id, "user_id")
-        try:
-            paused = PauseChange.model_validate(change).paused
-        except ValidationError as exc:
-            raise from_pydantic(exc) from None
+        paused = parse(PauseChange, change).paused
         if not self._may_manage(actor, who):
             raise Forbidden("you may pause only yourself or your team", "user_id")
         slot = self.db.get(store.ReceptionSlot, (project, who), with_for_update=True)

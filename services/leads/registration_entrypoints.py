@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from contracts import leads as c
 from contracts.actor import Role
-from contracts.errors import Conflict, ValidationFailed, from_pydantic
+from contracts.errors import Conflict, ValidationFailed, parse
 from kit import clock, outbox, phones
 from kit.service import rpc
 from services.leads import pool, registrations, ruling, store
@@ -23,10 +22,7 @@ class Registrations:
     @rpc
     def register(self, token: str, registration: dict) -> dict:
         actor = self.keys.actor(token, Role.channel_agent)
-        try:
-            new = c.NewRegistration.model_validate(registration)
-        except ValidationError as exc:
-            raise from_pydantic(exc) from None
+        new = parse(c.NewRegistration, registration)
         e164 = phones.normalise(new.phone)
         project = store.project(self.db, new.project_id)
         if project is None or project.company_id != actor.company_id \

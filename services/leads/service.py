@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from contracts import leads as c
-from contracts.errors import from_pydantic
+from contracts.errors import parse
 from kit.readcopy import KeepsProjectCopy, KeepsUserCopy
 from kit.service import KeyuanService, rpc
 from services.leads import intake, store
@@ -47,8 +45,5 @@ class LeadsService(  # each mixin holds the entrypoints of one area; see its mod
     @rpc
     def create(self, token: str, lead: dict, idempotency_key: str | None = None) -> dict:
         actor = self.keys.actor(token)
-        try:
-            new = c.NewLead.model_validate(lead)
-        except ValidationError as exc:
-            raise from_pydantic(exc) from None
+        new = parse(c.NewLead, lead)
         return intake.submit(self.db, self.keys.vault, actor, new, idempotency_key)

@@ -11,7 +11,6 @@ import uuid
 from typing import Any
 
 from prometheus_client import Counter
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -23,7 +22,7 @@ from contracts.errors import (
     NotFound,
     Unauthenticated,
     ValidationFailed,
-    from_pydantic,
+    parse,
 )
 from kit import clock
 from kit.crypto import Vault
@@ -50,7 +49,7 @@ class ChannelWebhooks:
         """Create or update the company's channel of `spec.code`; a new one gets a secret,
         shown only in this answer."""
         actor = self.keys.actor(token, Role.admin)
-        wanted = _parse(channels.ChannelSpec, spec)
+        wanted = parse(channels.ChannelSpec, spec)
         _check_projects(self.db, actor, wanted)
         channel, secret = _create(self.db, self.keys.vault, actor, wanted)
         if secret is None:
@@ -111,15 +110,6 @@ class ChannelWebhooks:
         return answer
 
 
-def _parse(model: type[BaseModel], data: Any) -> Any:
-    if not isinstance(data, dict):
-        raise ValidationFailed("send a JSON object", "body")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise from_pydantic(exc) from None
-
-
 def _code(code: Any) -> str:
     if code not in channels.CHANNEL_CODES:
         raise ValidationFailed(f"not a channel (one of {', '.join(channels.CHANNEL_CODES)})",
@@ -140,10 +130,7 @@ def _new_lead(channel: store.Channel, body: str) -> tuple[c.NewLead, str]:
         raise ValidationFailed("the body must be a JSON object", "body")
     mapping = channels.Mapping.model_validate(channel.mapping)
     fields, external_id = channels.apply(mapping, payload, channel.default_project_id)
-    try:
-        return c.NewLead.model_validate(fields), external_id
-    except ValidationError as exc:
-        raise from_pydantic(exc) from None
+    return parse(c.NewLead, fields), external_id
 
 
 def _check_projects(session: Session, actor: Actor, spec: channels.ChannelSpec) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from contracts import tasks as c
-from contracts.errors import Conflict, NotFound, ValidationFailed, from_pydantic
+from contracts.errors import Conflict, NotFound, ValidationFailed, parse
 from kit import clock
 from kit.readcopy import KeepsUserCopy
 from kit.scope import visibility
@@ -31,10 +30,7 @@ class TasksService(TaskPrivacy, Notifications, CampaignDeliveries, Clocks, SopEn
     @rpc
     def list(self, token: str, query: dict | None = None) -> dict:
         actor = self.keys.actor(token)
-        try:
-            q = c.TaskQuery.model_validate(query or {})
-        except ValidationError as exc:
-            raise from_pydantic(exc) from None
+        q = parse(c.TaskQuery, query)
         stmt = store.scoped(select(store.Task), visibility(actor))
         if q.status:
             stmt = stmt.where(store.Task.status == q.status.value)
@@ -52,11 +48,9 @@ class TasksService(TaskPrivacy, Notifications, CampaignDeliveries, Clocks, SopEn
         actor = self.keys.actor(token)
         try:
             wanted = uuid.UUID(str(task_id))
-            done = c.TaskCompletion.model_validate(completion or {})
-        except ValidationError as exc:
-            raise from_pydantic(exc) from None
         except ValueError:
             raise ValidationFailed("not a task id", "task_id") from None
+        done = parse(c.TaskCompletion, completion)
         task = self.db.scalars(store.scoped(select(store.Task), visibility(actor))
                                .where(store.Task.id == wanted).with_for_update()).first()
         if task is None:
