@@ -7,9 +7,20 @@ from weakref import WeakKeyDictionary
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 import kit  # noqa: F401  (sets PSYCOPG_WAIT_FUNC before psycopg loads)
+
+
+def locked_row(session: Session, model, key, **first):
+    """The row of `model` with primary key `key`, locked FOR UPDATE for the caller's
+    transaction; inserted from `first` (every NOT NULL column) when there is none yet. Two
+    first writers at once do not collide: one inserts, the other waits for it and gets it."""
+    names = [c.name for c in model.__table__.primary_key.columns]
+    values = dict(zip(names, key if isinstance(key, tuple) else (key,), strict=True))
+    session.execute(pg_insert(model).values(**values, **first).on_conflict_do_nothing())
+    return session.get(model, key, with_for_update=True, populate_existing=True)
 
 
 def make_engine(url: str, pool_size: int = 5, max_overflow: int = 0) -> Engine:

@@ -14,6 +14,7 @@ from contracts import customers as c
 from contracts.actor import Actor, Role
 from contracts.errors import Forbidden, parse
 from kit import clock
+from kit.db import locked_row
 from kit.scope import project_of, visibility
 from kit.service import rpc
 from services.customers import domain, project_setup, store
@@ -84,14 +85,14 @@ class ProjectSetups:
         config = parse(c.FunnelConfig, funnel)
         domain.check_funnel(config)
         project_setup.check_labels(config)
-        row = self.db.get(store.ProjectFunnel, project, with_for_update=True)
-        if row is None:
-            row = store.ProjectFunnel(project_id=project, company_id=actor.company_id)
-            self.db.add(row)
-        row.stages = [s.value for s in config.stages]
+        now = clock.now()
+        stages = [s.value for s in config.stages]
+        row = locked_row(self.db, store.ProjectFunnel, project, company_id=actor.company_id,
+                         stages=stages, updated_at=now, updated_by=actor.user_id)
+        row.stages = stages
         row.labels = {s.value: name for s, name in config.labels.items()
                       if name != c.STAGE_LABELS[s]}
-        row.updated_at, row.updated_by = clock.now(), actor.user_id
+        row.updated_at, row.updated_by = now, actor.user_id
         self.db.commit()
         return _funnel_view(self._setup(project))
 
@@ -113,17 +114,16 @@ class ProjectSetups:
         project = self._setup_project(actor, project_id, editing=True)
         wanted = parse(c.ProfileFields, fields)
         project_setup.check_profile_fields(wanted, set(self._dimensions(actor.company_id)))
-        row = self.db.get(store.ProjectProfileFields, project, with_for_update=True)
-        if row is None:
-            row = store.ProjectProfileFields(project_id=project, company_id=actor.company_id,
-                                             revision=0, recomputed_revision=0)
-            self.db.add(row)
-        if (list(row.required or []), list(row.optional or [])) != (wanted.required,
-                                                                     wanted.optional):
+        now = clock.now()
+        # A new row starts empty (no setting can be), so the first change counts as one.
+        row = locked_row(self.db, store.ProjectProfileFields, project,
+                         company_id=actor.company_id, required=[], optional=[], revision=0,
+                         updated_at=now, updated_by=actor.user_id)
+        if (list(row.required), list(row.optional)) != (wanted.required, wanted.optional):
             row.required, row.optional = wanted.required, wanted.optional
             row.revision += 1
             row.recompute_after = None   # a recount under way starts over
-            row.updated_at, row.updated_by = clock.now(), actor.user_id
+            row.updated_at, row.updated_by = now, actor.user_id
         self.db.commit()
         return _fields_view(self._setup(project), row)
 

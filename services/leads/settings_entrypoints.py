@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import ValidationError
-
 from contracts import leads as c
 from contracts.actor import Role
-from contracts.errors import Forbidden, NotFound, ValidationFailed, from_pydantic
+from contracts.errors import Forbidden, NotFound, ValidationFailed, parse
 from kit import clock
+from kit.db import locked_row
 from kit.service import rpc
 from services.leads import store
 
@@ -48,17 +47,13 @@ class ProjectRules:
         self._project_in_scope(actor, wanted)
         if actor.role not in EDITORS:
             raise Forbidden("only the project's director or an admin may change its rules")
-        try:
-            rules = c.ProjectLeadSettings.model_validate(settings)
-        except ValidationError as exc:
-            raise from_pydantic(exc) from None
-        row = self.db.get(store.ProjectSettings, wanted, with_for_update=True)
-        if row is None:
-            row = store.ProjectSettings(project_id=wanted, company_id=actor.company_id,
-                                        revision=0)
-            self.db.add(row)
+        rules = parse(c.ProjectLeadSettings, settings)
+        now = clock.now()
+        row = locked_row(self.db, store.ProjectSettings, wanted, company_id=actor.company_id,
+                         settings=rules.model_dump(mode="json"), revision=0, updated_at=now,
+                         updated_by=actor.user_id)
         row.settings = rules.model_dump(mode="json")
         row.revision += 1
-        row.updated_at, row.updated_by = clock.now(), actor.user_id
+        row.updated_at, row.updated_by = now, actor.user_id
         self.db.commit()
         return rules.model_dump(mode="json")

@@ -3,14 +3,13 @@ cancels them; a follow-up completes the tasks it is evidence for; ownership move
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
 from contracts import customers, leads
 from contracts import tasks as c
 from contracts.actor import Role
 from contracts.envelope import Envelope
-from contracts.errors import Forbidden, from_pydantic
+from contracts.errors import Forbidden, parse
 from kit import clock
+from kit.db import locked_row
 from kit.inbox import handles
 from kit.scope import project_of
 from kit.service import rpc
@@ -99,17 +98,13 @@ class SopEngine:
         project = self._sop_project(actor, project_id)
         if actor.role not in (Role.admin, Role.director):
             raise Forbidden("only the project's director or an admin changes its SOP")
-        try:
-            sop = c.SopTemplate.model_validate(template)
-        except ValidationError as exc:
-            raise from_pydantic(exc) from None
-        row = self.db.get(store.SopTemplateRow, project, with_for_update=True)
-        if row is None:
-            row = store.SopTemplateRow(project_id=project, company_id=actor.company_id,
-                                       revision=0)
-            self.db.add(row)
+        sop = parse(c.SopTemplate, template)
+        now = clock.now()
+        row = locked_row(self.db, store.SopTemplateRow, project, company_id=actor.company_id,
+                         template=sop.model_dump(), revision=0, updated_at=now,
+                         updated_by=actor.user_id)
         row.template, row.revision = sop.model_dump(), row.revision + 1
-        row.updated_at, row.updated_by = clock.now(), actor.user_id
+        row.updated_at, row.updated_by = now, actor.user_id
         self.db.commit()
         return sop.model_dump()
 
