@@ -16,7 +16,7 @@ from contracts.customers import (
 )
 from contracts.errors import ValidationFailed
 from kit import phones
-from services.customers.project_setup import STANDARD, ProjectSetup, filled_fields, score
+from services.customers.project_setup import STANDARD, ProjectSetup, score_of
 
 
 def shows_full_phone(actor: Actor, owner_id) -> bool:
@@ -36,9 +36,7 @@ def view(customer, actor: Actor, open_phone: Callable[[str], str],
     full = shows_full_phone(actor, customer.owner_id)
     stage = Stage(customer.stage)
     portrait = dict(getattr(customer, "portrait", None) or {})
-    scored = score(filled_fields(portrait, has_name=bool(customer.name), has_phone=True,
-                                 has_wechat=getattr(customer, "wechat_enc", None) is not None,
-                                 tags=tags or {}), setup)
+    scored = score_of(customer, tags or {}, setup)
     return CustomerView(
         id=customer.id, company_id=customer.company_id, project_id=customer.project_id,
         name=customer.name,

@@ -12,7 +12,7 @@ from contracts import customers as c
 from contracts.errors import Forbidden, NotFound, ValidationFailed, parse
 from kit import clock
 from kit.service import rpc
-from services.customers import privacy, privacy_store, store
+from services.customers import privacy, privacy_store, project_setup, store
 
 
 def _merge_view(row: store.Merge) -> dict:
@@ -71,7 +71,7 @@ class Merges:
             (t for t in (survivor.last_followup_at, merged.last_followup_at) if t), default=None)
         self.db.flush()
         tags = self._tags_of([survivor.id]).get(survivor.id, {})
-        survivor.completeness = self._score(survivor, tags,
+        survivor.completeness = project_setup.score_of(survivor, tags,
                                             self._setup(survivor.project_id)).percent
         survivor.version, survivor.updated_at = survivor.version + 1, now
         merged.merged_into, merged.version, merged.updated_at = survivor.id, merged.version + 1, now

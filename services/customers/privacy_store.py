@@ -225,7 +225,8 @@ def record_marketing_choice(db, customer: store.Customer, *, opt_out: bool, acto
     False when the customer already stood there."""
     now = clock.now()
     if consent:
-        assert channel is not None, "a consent record names its channel"
+        if channel is None:
+            raise ValueError("a consent record names its channel")
         db.add(store.Consent(id=uuid.uuid4(), company_id=customer.company_id,
                              customer_id=customer.id, purpose=ConsentPurpose.marketing.value,
                              granted=not opt_out, channel=channel.value, evidence=evidence,

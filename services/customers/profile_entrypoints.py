@@ -11,7 +11,7 @@ from contracts.actor import Role
 from contracts.errors import Conflict, Forbidden, parse
 from kit import clock
 from kit.service import rpc
-from services.customers import domain, store
+from services.customers import domain, project_setup, store
 
 
 class Profile:
@@ -55,7 +55,7 @@ class Profile:
         now = clock.now()
         customer.portrait = portrait
         setup = self._setup(customer.project_id)
-        customer.completeness = self._score(customer, tags, setup).percent
+        customer.completeness = project_setup.score_of(customer, tags, setup).percent
         if changes:
             customer.version += 1
             customer.updated_at = now

@@ -116,3 +116,10 @@ def score(filled: frozenset[str], setup: ProjectSetup) -> Score:
               + OPTIONAL_WEIGHT * sum(f in filled for f in setup.optional))
     return Score(round(100 * earned / total) if total else 100,
                  tuple(f for f in setup.required if f not in filled))
+
+
+def score_of(customer, tags: Mapping[str, list[str]], setup: ProjectSetup) -> Score:
+    """A customer record's completeness under `setup` (tags: dimension code → values)."""
+    return score(filled_fields(
+        getattr(customer, "portrait", None) or {}, has_name=bool(customer.name), has_phone=True,
+        has_wechat=getattr(customer, "wechat_enc", None) is not None, tags=tags), setup)

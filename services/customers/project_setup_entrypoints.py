@@ -18,7 +18,6 @@ from kit.db import locked_row
 from kit.scope import project_of, visibility
 from kit.service import rpc
 from services.customers import domain, project_setup, store
-from services.customers.phone_entrypoints import phones_of
 from services.customers.project_setup import ProjectSetup
 
 log = logging.getLogger(__name__)
@@ -39,30 +38,6 @@ class ProjectSetups:
 
     def _setup(self, project_id) -> ProjectSetup:
         return self._setups([project_id]).get(project_id, project_setup.STANDARD)
-
-    def _score(self, customer: store.Customer, tags: dict, setup: ProjectSetup):
-        return score(customer, tags, setup)
-
-    def _customer_view(self, customer: store.Customer, actor: Actor,
-                       setup: ProjectSetup | None = None, tags: dict | None = None,
-                       extra_phones: list | None = None) -> dict:
-        """The customer as `actor` sees them: profile, tags, extra phones, the project's
-        stage names and completeness."""
-        if tags is None:
-            tags = self._tags_of([customer.id]).get(customer.id, {})
-        if extra_phones is None:
-            extra_phones = phones_of(self.db, [customer.id]).get(customer.id, [])
-        shown = domain.view(customer, actor, self.keys.vault.open_phone, tags,
-                            setup or self._setup(customer.project_id)).model_dump(mode="json")
-        shown["phones"] = self._extra_phone_views(customer, actor, extra_phones)
-        return shown
-
-    def _customer_views(self, customers: list[store.Customer], actor: Actor) -> list[dict]:
-        ids = [x.id for x in customers]
-        tags, extra = self._tags_of(ids), phones_of(self.db, ids)
-        setups = self._setups({x.project_id for x in customers})
-        return [self._customer_view(x, actor, setups[x.project_id], tags.get(x.id, {}),
-                                    extra.get(x.id, [])) for x in customers]
 
     def _setup_project(self, actor: Actor, project_id, *, editing: bool = False) -> uuid.UUID:
         wanted = project_of(actor, project_id)
@@ -196,12 +171,6 @@ def setups(session, project_ids) -> dict[uuid.UUID, ProjectSetup]:
         fields[p].optional if p in fields else None) for p in wanted}
 
 
-def score(customer: store.Customer, tags: dict, setup: ProjectSetup) -> project_setup.Score:
-    return project_setup.score(project_setup.filled_fields(
-        customer.portrait or {}, has_name=bool(customer.name), has_phone=True,
-        has_wechat=customer.wechat_enc is not None, tags=tags), setup)
-
-
 def recount_batch(session, batch: int = RECOUNT_BATCH) -> bool:
     """Recount the stored completeness of one batch of one project whose fields changed
     (SKIP LOCKED: one replica per project at a time) and commit; False when none waits."""
@@ -218,7 +187,7 @@ def recount_batch(session, batch: int = RECOUNT_BATCH) -> bool:
     setup = setups(session, [row.project_id])[row.project_id]
     tags = store.tags_of(session, [x.id for x in customers])
     for customer in customers:
-        percent = score(customer, tags.get(customer.id, {}), setup).percent
+        percent = project_setup.score_of(customer, tags.get(customer.id, {}), setup).percent
         if customer.completeness != percent:
             customer.completeness = percent
     if len(customers) < batch:

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from contracts import customers as c
 from contracts import leads
+from contracts.actor import Actor
 from contracts.envelope import Envelope
 from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse
 from kit import clock, phones
@@ -24,6 +25,7 @@ from services.customers.merge_entrypoints import Merges
 from services.customers.phone_entrypoints import Phones, phone_views, phones_of
 from services.customers.pii_entrypoints import PersonalData
 from services.customers.profile_entrypoints import Profile
+from services.customers.project_setup import ProjectSetup
 from services.customers.project_setup_entrypoints import ProjectSetups
 from services.customers.referral_entrypoints import Referrals
 from services.customers.segment_entrypoints import Segments
@@ -94,6 +96,27 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
             store.CustomerPhone.phone_index == index)
         return or_(by_name, store.Customer.phone_index == index,
                    store.Customer.id.in_(extra))
+
+    def _customer_view(self, customer: store.Customer, actor: Actor,
+                       setup: ProjectSetup | None = None, tags: dict | None = None,
+                       extra_phones: list | None = None) -> dict:
+        """The customer as `actor` sees them: profile, tags, extra phones, the project's
+        stage names and completeness."""
+        if tags is None:
+            tags = self._tags_of([customer.id]).get(customer.id, {})
+        if extra_phones is None:
+            extra_phones = phones_of(self.db, [customer.id]).get(customer.id, [])
+        shown = domain.view(customer, actor, self.keys.vault.open_phone, tags,
+                            setup or self._setup(customer.project_id)).model_dump(mode="json")
+        shown["phones"] = self._extra_phone_views(customer, actor, extra_phones)
+        return shown
+
+    def _customer_views(self, customers: list[store.Customer], actor: Actor) -> list[dict]:
+        ids = [x.id for x in customers]
+        tags, extra = self._tags_of(ids), phones_of(self.db, ids)
+        setups = self._setups({x.project_id for x in customers})
+        return [self._customer_view(x, actor, setups[x.project_id], tags.get(x.id, {}),
+                                    extra.get(x.id, [])) for x in customers]
 
     def _visible(self, actor, customer_id, lock: bool = False) -> store.Customer:
         wanted = _uuid(customer_id, "customer_id")
