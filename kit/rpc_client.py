@@ -45,7 +45,10 @@ def remote_exception(error: dict) -> Exception:
     exc_type = error.get("exc_type") or "Exception"
     args = error.get("exc_args") or []
     if path.startswith("contracts.errors.") and exc_type in errors.BY_NAME:
-        return errors.BY_NAME[exc_type](*args[:3])
+        # Nameko sends each argument it cannot keep as its str(): an absent field or
+        # details arrives as "None".
+        message, *rest = [None if arg == "None" else arg for arg in args[:3]] or [""]
+        return errors.BY_NAME[exc_type](message or "", *rest)
     if exc_type in ("MethodNotFound", "UnknownService"):
         return errors.ServiceUnavailable(f"{exc_type}: {error.get('value')}")
     if exc_type == "IncorrectSignature":

@@ -78,6 +78,7 @@ def test_a_lead_s_wishes_start_the_profile_and_managers_rank_completeness(suite,
                         json={"required": ["salary"], "optional": []})
     assert refused.status_code == 422
     assert refused.json()["error"]["field"] == "required.0"
+    assert "details" not in refused.json()["error"]   # none invented on the way
 
     ranking = suite.get("/api/customers/completeness", "mgr.hz",
                         params={"project_id": HZ}).json()["items"]
