@@ -4,13 +4,28 @@
 #   keyuan migrate             one-shot, applies every service's migrations
 #   keyuan service <name>      a Nameko service (directory, leads, customers, tasks,
 #                              service_desk, analytics); /metrics and /healthz on :9100
-#   keyuan gateway             the Flask gateway under gunicorn on :8000
+#   keyuan gateway             the Flask gateway under gunicorn on :8000, serving the web
+#                              app (built in the `web` stage) at /
 #
 # Build:  docker build -t keyuan:dev .
 # The image runs as uid 10001 and works with a read-only root filesystem as long as
 # /tmp is writable (emptyDir in Kubernetes, tmpfs in docker-compose.yml).
 
 ARG PYTHON_IMAGE=python:3.11-slim
+ARG NODE_IMAGE=node:20-slim
+
+# ---------------------------------------------------------------------------
+# web: the web app's build (web/dist), which the gateway serves at /
+# ---------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS web
+
+WORKDIR /web
+# The lock file first, so that a page change does not reinstall the packages.
+COPY web/package.json web/package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --no-audit --no-fund
+COPY web/ ./
+RUN npm run build
 
 # ---------------------------------------------------------------------------
 # build: a virtualenv with the dependencies and the keyuan distribution in it
@@ -64,6 +79,7 @@ RUN groupadd --system --gid 10001 keyuan \
             --home-dir /nonexistent --shell /usr/sbin/nologin keyuan
 
 COPY --from=build /opt/keyuan /opt/keyuan
+COPY --from=web /web/dist /opt/keyuan/web/dist
 
 ENV PATH=/opt/keyuan/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -75,7 +91,8 @@ ENV PATH=/opt/keyuan/bin:$PATH \
     # Container defaults; the settings' own defaults (127.0.0.1) suit a laptop only.
     KEYUAN_METRICS_HOST=0.0.0.0 \
     KEYUAN_METRICS_PORT=9100 \
-    KEYUAN_GATEWAY_BIND=0.0.0.0:8000
+    KEYUAN_GATEWAY_BIND=0.0.0.0:8000 \
+    KEYUAN_WEB_DIST_DIR=/opt/keyuan/web/dist
 
 WORKDIR /tmp
 USER 10001:10001

@@ -4,9 +4,9 @@ PYTHON ?= python3
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: up install services test test-unit test-service test-e2e lint bench clean
+.PHONY: up install services web test test-unit test-service test-e2e test-web lint bench clean
 
-up: install services
+up: install services web
 	$(BIN)/keyuan up
 
 install: $(STAMP)
@@ -17,13 +17,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The web app (web/ → web/dist): npm ci and vite build when web/ changed; needs Node.js ≥ 20.19
+# (says how to get it when missing).
+web: install
+	$(BIN)/keyuan web-build
+
 # PostgreSQL and RabbitMQ must answer; start local ones if they are installed but stopped.
 services:
 	@scripts/ensure-services.sh
 
-test: install services
+test: install services web
 	$(BIN)/ruff check .
+	cd web && npx vitest run
 	$(BIN)/pytest
+	$(BIN)/pytest tests/web --confcutdir=tests/web
 
 test-unit: install
 	$(BIN)/pytest tests/unit
@@ -34,6 +41,10 @@ test-service: install services
 test-e2e: install services
 	$(BIN)/pytest tests/e2e
 
+test-web: install services web
+	cd web && npx vitest run
+	$(BIN)/pytest tests/web --confcutdir=tests/web
+
 lint: install
 	$(BIN)/ruff check .
 
@@ -41,4 +52,4 @@ bench: install services
 	$(BIN)/python -m bench.lead_intake --start-suite -n 500 -c 16
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info web/node_modules web/dist

@@ -61,10 +61,10 @@ from bench.segments import USER_COLUMNS, Company, fresh_database, load
 from cli.supervisor import _die_with_parent
 from contracts.actor import Actor, Role
 from contracts.errors import ServiceUnavailable
-from kit.auth import issue
+from kit.auth import issue, system_user_id
 from kit.crypto import Vault
 from kit.rpc_client import RpcClient
-from kit.settings import SERVICES
+from kit.settings import DEV_DATA_KEY, DEV_INDEX_KEY, DEV_SECRET_KEY, SERVICES
 from services.tasks.notify.sender import Policy
 
 SERVICES_STARTED = ("customers", "tasks")
@@ -186,6 +186,10 @@ def start_services(stack: contextlib.ExitStack, database: str, timeout: float) -
     each in a session of its own (stopped by lead_intake.stop); waits for their /healthz."""
     env = suite_env(database, database.replace("keyuan_bench_", "keyuan-bench-"), free_port())
     env["KEYUAN_CAMPAIGN_SMS_HOURS"] = "00:00-00:00"   # measure at any hour of the day
+    # A private database on the test suite's keys (the bench seals phones and signs tokens
+    # with them); set here, they win over any secrets file of the repository.
+    env.update(KEYUAN_ENV="test", KEYUAN_SECRET_KEY=DEV_SECRET_KEY, KEYUAN_DATA_KEY=DEV_DATA_KEY,
+               KEYUAN_INDEX_KEY=DEV_INDEX_KEY)
     base = int(env["KEYUAN_METRICS_PORT_BASE"])
     logs = {}
     for name in SERVICES_STARTED:
@@ -311,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
         engine = create_engine(settings.database_url, poolclass=NullPool)
         stack.callback(engine.dispose)
         company = Company(random.Random(args.seed))
+        # The notifier: the company's system user, as the directory makes and publishes it.
+        company.users.append((system_user_id(company.id), company.id, "系统 system",
+                              "integration", None, [], True, False, 1))
         loaded = load(engine, company, args.n, args.seed)
         give_real_phones(engine, Vault.from_settings(settings), random.Random(args.seed))
         copy_users_to_tasks(engine, company)

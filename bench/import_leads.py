@@ -142,7 +142,7 @@ def fresh_database():
         stack.callback(drop_database, database)
         create_vhost(vhost)   # migrate declares the event queues: keep them out of "/"
         stack.callback(delete_vhost, vhost)
-        settings = Settings(env="dev", database_url=f"{PG_SERVER}/{database}",
+        settings = Settings(env="test", database_url=f"{PG_SERVER}/{database}",
                             amqp_uri=f"{AMQP_SERVER}/{quote(vhost, safe='')}")
         upgrade(settings)
         load_demo(settings)

@@ -371,7 +371,7 @@ def fresh_database(keep: bool = False):
             stack.callback(drop_database, database)
         create_vhost(vhost)   # migrate declares the event queues: keep them out of "/"
         stack.callback(delete_vhost, vhost)
-        settings = Settings(env="dev", database_url=f"{PG_SERVER}/{database}",
+        settings = Settings(env="test", database_url=f"{PG_SERVER}/{database}",
                             amqp_uri=f"{AMQP_SERVER}/{quote(vhost, safe='')}")
         upgrade(settings)
         print(f"database {database} ready" + (" (kept afterwards: drop it yourself)"
@@ -395,7 +395,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.database:
         from kit.settings import Settings
 
-        reuse = Settings(env="dev", database_url=f"{PG_SERVER}/{args.database}")
+        reuse = Settings(env="test", database_url=f"{PG_SERVER}/{args.database}")
         opened = contextlib.nullcontext((reuse, args.database))
     else:
         opened = fresh_database(args.keep)

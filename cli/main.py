@@ -49,9 +49,14 @@ def cmd_user_create(args) -> int:
 
     from cli import demo_data
     from contracts.actor import Role
-    from services.directory import commands
+    from services.directory import commands, password_policy
 
     role = Role(args.role)
+    problem = password_policy.problem(args.password, args.username)
+    if problem is not None:
+        print(f"keyuan user create: --password: {problem} ({password_policy.STATEMENT})",
+              file=sys.stderr)
+        return 2
     with _directory_session() as session:
         commands.upsert_company(session, uuid.UUID(args.company), args.company_name) \
             if args.company_name else None
@@ -77,16 +82,43 @@ def cmd_gateway(args) -> int:
     return run_gateway()
 
 
+def _build_web() -> None:
+    """The web app, rebuilt when web/ changed; without Node.js the API still runs."""
+    from cli.web_build import WebBuildFailed, ensure_built
+
+    try:
+        print("web app built" if ensure_built() else "web app up to date", flush=True)
+    except WebBuildFailed as exc:
+        print(f"keyuan up: the web app is not built: {exc}", file=sys.stderr, flush=True)
+
+
+def cmd_web_build(args) -> int:
+    from cli.web_build import WebBuildFailed, ensure_built
+
+    try:
+        print("web app built" if ensure_built(force=args.force) else "web app up to date")
+    except WebBuildFailed as exc:
+        print(f"keyuan web-build: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_up(args) -> int:
     import os
 
-    from cli import demo_data
+    from cli import demo_data, local_secrets
     from cli.checks import NotReady, check_all
     from cli.settle import wait_settled
     from cli.supervisor import Supervisor
     from kit.migrate import upgrade
-    from kit.settings import get_settings
+    from kit.settings import get_settings, secrets_file
 
+    # This installation's own keys, before any settings are read: no process runs on the
+    # keys published in the repository (dev and prod refuse them).
+    path = secrets_file()
+    done = local_secrets.ensure(path)
+    if done != "reused":
+        print(f"secrets {done}: {path} (only you can read it; keep it out of git)")
     settings = get_settings()
     try:
         check_all(settings)
@@ -95,6 +127,8 @@ def cmd_up(args) -> int:
         return 1
     upgrade(settings)
     print("migrations applied")
+    if not args.no_web:
+        _build_web()
     if not args.no_demo:
         cmd_demo_data(argparse.Namespace(force=False))
     supervisor = Supervisor(env=dict(os.environ))
@@ -133,7 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = sub.add_parser("up", help="check, migrate, load demo data, run everything")
     up.add_argument("--no-demo", action="store_true", help="do not load demo data")
+    up.add_argument("--no-web", action="store_true", help="do not build the web app")
     up.set_defaults(func=cmd_up)
+
+    web = sub.add_parser("web-build", help="build the web app (web/dist) if web/ changed")
+    web.add_argument("--force", action="store_true", help="build even if nothing changed")
+    web.set_defaults(func=cmd_web_build)
 
     sub.add_parser("migrate", help="apply every service's migrations").set_defaults(
         func=cmd_migrate)
@@ -156,7 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     user = sub.add_parser("user", help="manage users")
     user_sub = user.add_subparsers(dest="user_command", required=True)
-    create = user_sub.add_parser("create", help="create or update a user")
+    create = user_sub.add_parser(
+        "create", help="create or update a user (the first admin of a fresh installation; "
+        "everyone else through the API)")
     create.add_argument("username")
     create.add_argument("--password", required=True)
     create.add_argument("--name", required=True)
@@ -171,7 +212,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except Exception as exc:
+        # Settings that refuse to run (a published key, a bad value): say which and why,
+        # without a traceback. (pydantic is imported lazily, after eventlet's patching.)
+        if type(exc).__name__ != "ValidationError" or getattr(exc, "title", "") != "Settings":
+            raise
+        for error in exc.errors():
+            print(f"keyuan: {error['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
@@ -43,14 +43,28 @@ STAGE_LABELS = {
 }
 
 
+Grade = Literal["A", "B", "C", "D"]     # 客户等级: A the warmest
+
+
 class CustomerQuery(Page):
     stage: Stage | None = None
+    grade: Grade | None = None
     project_id: UUID | None = None
     owner_id: UUID | None = None
     q: str | None = Field(default=None, max_length=50)
     tag: str | None = Field(default=None, max_length=80, pattern=r"^[^:]*:.+$")  # dim:value
     # Profiles to complete: stored completeness below this percent, least complete first.
     completeness_below: int | None = Field(default=None, ge=1, le=101)
+    # Silent customers: no follow-up for at least this many days (one never followed up is
+    # counted from the day they arrived), the longest silent first.
+    silent_days: int | None = Field(default=None, ge=1, le=3650)
+    # These customers only (e.g. the ones a task list points to), comma-separated in a URL.
+    ids: list[UUID] | None = Field(default=None, max_length=200)
+
+    @field_validator("ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value):
+        return [part for part in value.split(",") if part] if isinstance(value, str) else value
 
 
 class Gender(StrEnum):
@@ -91,6 +105,7 @@ class Portrait(Model):
 
 class CustomerPatch(Portrait):
     version: int = Field(ge=1)   # the version you read: a stale one gets 409
+    grade: Grade | None = None   # set by a person, it no longer follows the leads' grading
 
 
 class TagDimension(Model):
@@ -110,6 +125,7 @@ class CustomerView(BaseModel):
     owner_id: UUID | None
     stage: Stage
     stage_label: str
+    grade: Grade | None = None
     channel: str
     sub_source: str | None = None        # e.g. the live room or the agency of the first lead
     referrer_id: UUID | None = None      # 老带新: the customer who referred this one
@@ -464,6 +480,32 @@ class SubjectRequest(Model):
     phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3,
                                             max_length=32)] | None = None
     customer_id: UUID | None = None
+
+
+class AuditAction(StrEnum):
+    """What the privacy audit (pii_audit) records."""
+
+    reveal_phone = "reveal_phone"    # 查看号码
+    export = "export"                # 导出客户
+    dsar_export = "dsar_export"      # 个人信息请求：导出
+    dsar_erase = "dsar_erase"        # 个人信息请求：删除
+
+
+class AuditQuery(Page):
+    """GET /api/privacy/audit (admin or the privacy scope): who saw or exported whose data,
+    newest first. Dates are business days (Asia/Shanghai), both included."""
+
+    action: AuditAction | None = None
+    actor_id: UUID | None = None
+    customer_id: UUID | None = None
+    from_date: date | None = None
+    to_date: date | None = None
+
+
+class SubjectRequestQuery(Page):
+    """GET /api/privacy/requests: past data-subject requests, newest first."""
+
+    kind: Literal["export", "erase"] | None = None
 
 
 class PersonQuery(Model):

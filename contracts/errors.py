@@ -50,6 +50,11 @@ class Conflict(KeyuanError):
     http_status = 409
 
 
+class TooManyRequests(KeyuanError):
+    code = "too_many_requests"
+    http_status = 429
+
+
 class ServiceUnavailable(KeyuanError):
     code = "service_unavailable"
     http_status = 503
@@ -58,7 +63,7 @@ class ServiceUnavailable(KeyuanError):
 BY_NAME: dict[str, type[KeyuanError]] = {
     cls.__name__: cls
     for cls in (KeyuanError, ValidationFailed, Unauthenticated, Forbidden, NotFound, Conflict,
-                ServiceUnavailable)
+                TooManyRequests, ServiceUnavailable)
 }
 
 

@@ -237,7 +237,8 @@ class PoolAssignment(Model):
 
 
 class OwnershipChanged(BaseModel):
-    """Payload of customer.claimed and customer.released."""
+    """Payload of customer.claimed and customer.released. (A handover's moves, owner to
+    owner or into the pool, travel in batches: contracts.handover.HandedOver.)"""
 
     customer_id: UUID
     company_id: UUID
@@ -310,3 +311,22 @@ class OfferView(BaseModel):
     grade: str | None
     offered_at: datetime
     expires_at: datetime
+
+
+class PhoneCheck(Model):
+    """录入: is this phone already a customer of the project's company? (before submitting)"""
+
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
+    project_id: UUID
+
+
+class PhoneCheckResult(BaseModel):
+    """Staff of the project learn whose customer the phone is, nothing more: no name of the
+    customer, no number, no id unless the customer is the asker's own."""
+
+    known: bool
+    mine: bool = False
+    owner_name: str | None = None    # the owning consultant; None with in_pool
+    in_pool: bool = False
+    customer_id: UUID | None = None  # only for the asker's own customer
+    checks_left: int                 # in this window (see PHONE_CHECK_LIMIT)

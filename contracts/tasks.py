@@ -189,9 +189,11 @@ class NotificationView(BaseModel):
 
 
 class TestNotice(Model):
-    """send_test_notice: a notice of `kind` to yourself, over that kind's route."""
+    """send_test_notice: a notice of `kind` to yourself, over that kind's route; with
+    `channel`, over that one channel only (routed or not), to test it."""
 
     kind: NoticeKind = NoticeKind.task_overdue
+    channel: NoticeChannel | None = None
 
 
 # --- Clocks ------------------------------------------------------------------------------

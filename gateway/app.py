@@ -11,6 +11,8 @@ from gateway.api import (
     analytics,
     auth,
     customers,
+    directory,
+    handover,
     health,
     imports,
     leads,
@@ -23,6 +25,7 @@ from gateway.api import (
     registrations,
     segments,
     tasks,
+    web,
     webhooks,
 )
 from gateway.context import Gateway
@@ -39,11 +42,12 @@ def create_app(settings: Settings | None = None, rpc: RpcClient | None = None) -
     app.extensions["keyuan"] = Gateway(settings, rpc)
     errors.register(app)
     metrics.register(app)
-    for blueprint in (auth.bp, leads.bp, customers.bp, tasks.bp, notifications.bp,
+    for blueprint in (auth.bp, directory.bp, leads.bp, customers.bp, tasks.bp, notifications.bp,
                       analytics.bp, health.bp,
                       imports.bp,
                       pool.bp, projects.bp, reception.bp, registrations.bp, webhooks.bp,
-                      segments.bp, marketing.bp, privacy.bp, openapi_bp):
+                      segments.bp, marketing.bp, privacy.bp, handover.bp, openapi_bp,
+                      web.bp):
         app.register_blueprint(blueprint)
     logging.getLogger(__name__).info("gateway ready")
     return app

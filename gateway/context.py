@@ -9,6 +9,7 @@ from flask import current_app, g, request
 
 from contracts.actor import Actor
 from contracts.errors import Unauthenticated, ValidationFailed
+from gateway import web_session
 from kit import auth
 from kit.rpc_client import RpcClient
 from kit.settings import Settings
@@ -42,16 +43,28 @@ def call(service: str, method: str, *args: Any, **kwargs: Any) -> Any:
 
 
 def bearer() -> tuple[str, Actor]:
-    """The caller's token and Actor, or 401."""
+    """The caller's token and its claims, or 401 for a token that is not validly signed and
+    unexpired (junk never costs a round trip). Nothing more is decided here: whether the
+    user exists, is active, holds that role, or logged this token out is for the service the
+    route calls (kit.service.Keys.actor, from the directory's current facts), and every
+    route calls one."""
     if "actor" not in g:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("send 'Authorization: Bearer <token>' (POST /api/auth/login)",
-                                  "Authorization")
-        g.token = token.strip()
+        g.token, _ = presented_token()
         g.actor = auth.verify(g.token, gateway().settings.secret_key)
     return g.token, g.actor
+
+
+def presented_token() -> tuple[str, bool]:
+    """The token as the request presents it, not yet verified: the bearer header, else the
+    web session's cookie (CSRF-checked for writes); and whether it came from the cookie."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header and web_session.COOKIE in request.cookies:
+        return web_session.token_from_cookie(request, gateway().settings.secret_key), True
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("send 'Authorization: Bearer <token>' (POST /api/auth/login)",
+                              "Authorization")
+    return token.strip(), False
 
 
 def token() -> str:

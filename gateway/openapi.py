@@ -7,7 +7,16 @@ import html
 from flask import Blueprint, jsonify
 from pydantic import BaseModel
 
-from contracts import analytics, common, customers, directory, leads, tasks
+from contracts import (
+    analytics,
+    common,
+    customers,
+    directory,
+    directory_admin,
+    handover,
+    leads,
+    tasks,
+)
 from gateway.api import imports as import_api
 
 bp = Blueprint("openapi", __name__)
@@ -17,11 +26,53 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
                    type[BaseModel] | None]] = [
     ("post", "/api/auth/login", "登录 Log in; answers a bearer token", directory.Credentials,
      None, directory.LoginResult),
+    ("post", "/api/auth/logout", "退出登录 Log out: this token ends everywhere (204)", None,
+     None, None),
     ("get", "/api/me", "The signed-in user", None, None, directory.UserFact),
+    ("post", "/api/web/session", "网页登录 Sign in to the web app: an httpOnly session cookie "
+     "and the CSRF token its writes send as X-CSRF-Token (the token itself is never "
+     "answered)", directory.Credentials, None, None),
+    ("get", "/api/web/session", "网页会话 The signed-in user and the session's CSRF token",
+     None, None, None),
+    ("delete", "/api/web/session", "退出登录 Sign out: the session ends (its cookie gets 401)",
+     None, None, None),
+    ("get", "/api/me/projects", "我的项目 The projects you work in, with their names", None,
+     None, None),
     ("post", "/api/users/{user_id}/duty", "Set duty status (on duty receives leads)",
      directory.DutyChange, None, directory.UserFact),
+    ("post", "/api/me/password", "修改密码 Change your password (the old one needed; the token "
+     "a first login gives is accepted here only); answers a fresh login",
+     directory_admin.PasswordChange, None, directory.LoginResult),
+    ("get", "/api/projects", "项目 Projects (admin all; directors and managers their own)", None,
+     directory_admin.ProjectQuery, None),
+    ("post", "/api/projects", "新建项目 Create a project (admin; Idempotency-Key honoured)",
+     directory_admin.NewProject, None, directory_admin.ProjectView),
+    ("get", "/api/projects/{project_id}", "项目详情 One project", None, None,
+     directory_admin.ProjectView),
+    ("patch", "/api/projects/{project_id}", "修改项目 Change name, city, districts, active "
+     "(admin)", directory_admin.ProjectPatch, None, directory_admin.ProjectView),
+    ("get", "/api/teams", "团队 Teams (admin all; director their projects'; manager their own)",
+     None, directory_admin.TeamQuery, None),
+    ("post", "/api/teams", "新建团队 Create a team (admin, director; Idempotency-Key honoured)",
+     directory_admin.NewTeam, None, directory_admin.TeamView),
+    ("get", "/api/teams/{team_id}", "团队详情 One team", None, None, directory_admin.TeamView),
+    ("patch", "/api/teams/{team_id}", "修改团队 Change name, project, manager, active",
+     directory_admin.TeamPatch, None, directory_admin.TeamView),
+    ("get", "/api/users", "员工 Users (admin all; director their projects' people; manager "
+     "their team)", None, directory_admin.UserQuery, None),
+    ("post", "/api/users", "新建员工 Create a user with an initial password (admin, director; "
+     "Idempotency-Key honoured)", directory_admin.NewUser, None, directory_admin.UserView),
+    ("get", "/api/users/{user_id}", "员工详情 One user", None, None, directory_admin.UserView),
+    ("patch", "/api/users/{user_id}", "修改员工 Change name, username, role, team, projects, "
+     "scopes; active (admin)", directory_admin.UserPatch, None, directory_admin.UserView),
+    ("post", "/api/users/{user_id}/password", "重置密码 Set a new initial password: it must be "
+     "changed at the next login", directory_admin.PasswordReset, None,
+     directory_admin.PasswordResetDone),
     ("post", "/api/leads", "新增线索 Enter a lead (Idempotency-Key honoured)", leads.NewLead,
      None, leads.LeadAccepted),
+    ("post", "/api/leads/phone-check", "查重 Is this phone a customer already, and whose? "
+     "(staff of the project; at most 30 checks in 10 minutes per user, then 429)",
+     leads.PhoneCheck, None, leads.PhoneCheckResult),
     ("get", "/api/customers", "客户列表 Customers in your scope", None,
      customers.CustomerQuery, None),
     ("get", "/api/customers/{customer_id}", "客户详情 One customer", None, None,
@@ -77,7 +128,10 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
      tasks.NotificationView),
     ("post", "/api/notifications/read-all", "全部已读 Mark all yours read", None, None, None),
     ("post", "/api/notifications/test", "测试通知 Send yourself a notice of a kind over its "
-     "route (admin)", tasks.TestNotice, None, None),
+     "route, or over one `channel` only (admin)", tasks.TestNotice, None, None),
+    ("get", "/api/notifications/test/{notification_id}", "测试结果 How a test notice fared on "
+     "each channel: pending, sent, failed or skipped, with the error (admin)", None, None,
+     None),
     ("get", "/api/notification-settings", "通知渠道 The company's channels and routes (admin; "
      "secrets masked)", None, None, None),
     ("put", "/api/notification-settings", "配置通知渠道 Set channels (WeCom, DingTalk, SMS) and "
@@ -127,6 +181,9 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
      analytics.Funnel),
     ("post", "/api/imports", "导入线索 Import leads from .xlsx/.csv (multipart; 202 + job)",
      import_api.ImportUpload, None, import_api.ImportAccepted),
+    ("post", "/api/imports/preview", "导入预览 The recognised column mapping and the first "
+     "rows (multipart like POST /api/imports; nothing is imported)", import_api.ImportUpload,
+     None, import_api.ImportPreview),
     ("get", "/api/imports/{job_id}", "导入进度 An import's status and counts", None, None,
      import_api.ImportStatus),
     ("get", "/api/imports/{job_id}/report", "导入报告 Each row: created, merged or rejected, "
@@ -143,7 +200,8 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
     ("get", "/api/segments/{segment_id}/customers", "客群名单 A segment's customers in your "
      "scope, newest first (page, page_size)", None, common.Page, None),
     ("post", "/api/campaigns", "营销活动 Send a message to a segment (manager; opted-out "
-     "customers never included)", customers.NewCampaign, None, customers.CampaignView),
+     "customers never included; Idempotency-Key honoured)", customers.NewCampaign, None,
+     customers.CampaignView),
     ("get", "/api/campaigns", "营销活动列表 Your campaigns", None, None, None),
     ("get", "/api/campaigns/{campaign_id}/recipients", "接收人 Recipients with their opt-out "
      "links (after, limit)", None, None, None),
@@ -172,9 +230,30 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
     ("post", "/api/privacy/requests", "个人信息请求 Data-subject request: export everything "
      "held on a person (200) or erase them everywhere (202); admin or privacy scope",
      customers.SubjectRequest, None, None),
+    ("get", "/api/privacy/requests", "个人信息请求记录 Past data-subject requests, newest "
+     "first: kind, the customer records (names masked), who, when (admin or privacy scope)",
+     None, customers.SubjectRequestQuery, None),
+    ("get", "/api/privacy/audit", "隐私审计 Who revealed or exported whose data, why and when, "
+     "newest first; filter by action, actor, customer, dates (admin or privacy scope)",
+     None, customers.AuditQuery, None),
+    ("post", "/api/users/{user_id}/offboard", "离职交接 Offboard a user: deactivated at once, "
+     "every customer moved by the plan (colleague, round_robin or pool, per project if you "
+     "like); 202, the same call again answers the same offboarding", handover.HandoverPlan,
+     None, handover.HandoverStatus),
+    ("get", "/api/users/{user_id}/offboard", "交接进度 The plan, moved / total and the result "
+     "per project", None, None, handover.HandoverStatus),
+    ("post", "/api/customers/reassign", "批量转移 Move customers (ids or a filter) by a plan "
+     "(manager+; Idempotency-Key honoured; any id out of scope refuses all: 404)",
+     handover.ReassignRequest, None, handover.HandoverStatus),
+    ("get", "/api/reassignments/{reassignment_id}", "转移进度 A bulk reassignment's progress",
+     None, None, handover.HandoverStatus),
 ]
+# Creates that a retry with the same Idempotency-Key answers once.
+IDEMPOTENT = {"/api/leads", "/api/projects", "/api/teams", "/api/users",
+              "/api/customers/reassign", "/api/campaigns"}
+
 # Uploads: the body is multipart/form-data, not JSON.
-MULTIPART = {"/api/imports"}
+MULTIPART = {"/api/imports", "/api/imports/preview"}
 
 # Signed by other means (or the way in): no bearer token.
 PUBLIC = {"/api/auth/login", "/api/webhooks/leads/{channel}",
@@ -206,8 +285,10 @@ def spec() -> dict:
                     "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Error"}}}},
         }}
-        if path not in PUBLIC:
-            op["security"] = [{"bearer": []}]
+        if path not in PUBLIC and (method, path) != ("post", "/api/web/session"):
+            # Either the bearer token or the web app's session cookie (writes with the
+            # cookie also send X-CSRF-Token).
+            op["security"] = [{"bearer": []}, {"session": []}]
         if body is not None:
             op["requestBody"] = {"required": True, "content": {
                 "multipart/form-data" if path in MULTIPART else "application/json": {
@@ -220,7 +301,7 @@ def spec() -> dict:
             for name, prop in query.model_json_schema().get("properties", {}).items():
                 params.append({"name": name, "in": "query", "required": False,
                                "schema": prop})
-        if path == "/api/leads":
+        if path in IDEMPOTENT and method == "post":
             params.append({"name": "Idempotency-Key", "in": "header", "required": False,
                            "schema": {"type": "string", "maxLength": 200}})
         if params:
@@ -231,7 +312,8 @@ def spec() -> dict:
         "info": {"title": "Keyuan 客源 API", "version": "0.1.0"},
         "paths": paths,
         "components": {"schemas": schemas, "securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+            "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "keyuan_session"}}},
     }
 
 
@@ -242,6 +324,10 @@ def openapi_json():
 
 @bp.get("/api/docs")
 def docs():
+    from gateway.api import web
+
+    if (web.dist() / "docs.html").is_file():
+        return web.page("docs.html")   # Swagger UI over /api/openapi.json (the web build)
     rows = "".join(
         f"<tr><td><code>{m.upper()}</code></td><td><code>{html.escape(p)}</code></td>"
         f"<td>{html.escape(s)}</td></tr>" for m, p, s, *_ in ROUTES)

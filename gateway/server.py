@@ -48,6 +48,9 @@ def main() -> int:
         "accesslog": "-" if settings.env != "test" else None,
         "worker_tmp_dir": tempfile.gettempdir(),
         "child_exit": _mark_worker_dead if settings.gateway_workers > 1 else None,
+        # gunicorn's control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl):
+        # two suites on one machine would take it from each other. We do not use it.
+        "control_socket_disable": True,
     }
     try:
         GatewayServer({k: v for k, v in options.items() if v is not None}).run()

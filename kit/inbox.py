@@ -10,12 +10,13 @@ import eventlet
 from nameko.events import event_handler
 from prometheus_client import Counter
 from pydantic import ValidationError
-from sqlalchemy import Column, DateTime, MetaData, String, Table
+from sqlalchemy import Column, DateTime, MetaData, String, Table, bindparam
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.orm import Session
 
 from contracts.envelope import Envelope
 from kit import clock
+from kit.db import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +41,18 @@ def first_delivery(session: Session, table: Table, env: Envelope, handler: str) 
 
     A concurrent second delivery waits on the primary key until the first commits, then
     sees the conflict, so two replicas never both apply it."""
-    inserted = session.execute(
-        insert(table).values(event_id=env.id, handler=handler, event_type=env.type,
-                             received_at=clock.now())
-        .on_conflict_do_nothing().returning(table.c.event_id)
-    ).first()
+    inserted = _claim(table).execute(session, event_id=env.id, handler=handler,
+                                     event_type=env.type, received_at=clock.now()).first()
     return inserted is not None
+
+
+@functools.cache
+def _claim(table: Table) -> Prepared:
+    return Prepared(
+        insert(table).values(event_id=bindparam("event_id"), handler=bindparam("handler"),
+                             event_type=bindparam("event_type"),
+                             received_at=bindparam("received_at"))
+        .on_conflict_do_nothing().returning(table.c.event_id))
 
 
 def handles(source_service: str, event_type: str):

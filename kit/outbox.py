@@ -82,15 +82,24 @@ def envelope(producer: str, event_type: str, payload: dict[str, Any],
                     producer=producer, correlation_id=correlation_id, payload=payload)
 
 
+def row(producer: str, event_type: str, payload: Any, now=None,
+        correlation_id: str | None = None) -> dict:
+    """An outbox row for an event: insert many at once where a batch makes many events."""
+    data = payload.model_dump(mode="json") if hasattr(payload, "model_dump") else payload
+    return _row(envelope(producer, event_type, data, correlation_id), now or clock.now())
+
+
+def _row(env: Envelope, now) -> dict:
+    return {"id": env.id, "event_type": env.type, "envelope": env.model_dump(mode="json"),
+            "created_at": now, "next_attempt_at": now}
+
+
 def record(session: Session, table: Table, producer: str, event_type: str, payload: Any,
            correlation_id: str | None = None) -> Envelope:
     """Add an event to the outbox in the caller's transaction."""
     data = payload.model_dump(mode="json") if hasattr(payload, "model_dump") else payload
     env = envelope(producer, event_type, data, correlation_id)
-    now = clock.now()
-    session.execute(table.insert().values(
-        id=env.id, event_type=event_type, envelope=env.model_dump(mode="json"),
-        created_at=now, next_attempt_at=now))
+    session.execute(table.insert().values(**_row(env, clock.now())))
     return env
 
 

@@ -56,12 +56,19 @@ def remote_exception(error: dict) -> Exception:
     return RemoteError(exc_type, str(error.get("value")))
 
 
-class _StaleConnection(Exception):
-    """Publishing failed, so the request never left: safe to try again on a fresh slot."""
+class _NotSent(Exception):
+    """The request never reached the broker (the connection was gone): safe to send again
+    on a fresh connection."""
+
+
+BROKER_LOST = "the message broker connection was lost; please try again"
 
 
 class _Slot:
-    """One connection, channel and exclusive reply queue; used by one thread at a time."""
+    """One connection, channel and exclusive reply queue; used by one thread at a time.
+
+    The channel confirms publishes, so a request either reached the broker (and was routed
+    to a service's queue) or the caller knows it did not."""
 
     def __init__(self, params: pika.URLParameters):
         self.connection = pika.BlockingConnection(params)
@@ -71,9 +78,8 @@ class _Slot:
         self.channel.queue_declare(self.reply_to, exclusive=True, auto_delete=True)
         self.channel.queue_bind(self.reply_to, RPC_EXCHANGE, routing_key=self.reply_to)
         self.replies: dict[str, dict] = {}
-        self.returned: set[str] = set()
         self.channel.basic_consume(self.reply_to, self._on_reply, auto_ack=True)
-        self.channel.add_on_return_callback(self._on_return)
+        self.channel.confirm_delivery()
 
     def _on_reply(self, channel, method, props, body) -> None:
         try:
@@ -81,13 +87,19 @@ class _Slot:
         except ValueError:
             log.error("unreadable RPC reply %r", body[:200])
 
-    def _on_return(self, channel, method, props, body) -> None:
-        self.returned.add(props.correlation_id)
+    def healthy(self) -> bool:
+        """Does the broker still hold this connection? Reads what arrived while it sat in the
+        pool (a broker's close after missed heartbeats, a reset) and sends a heartbeat when
+        one is due; a dead connection answers False instead of failing a call later."""
+        try:
+            self.connection.process_data_events(time_limit=0)
+        except (pika.exceptions.AMQPError, OSError):
+            return False
+        return self.connection.is_open and self.channel.is_open
 
     def call(self, routing_key: str, body: bytes, headers: dict, timeout: float) -> dict:
         correlation_id = uuid.uuid4().hex
         self.replies.clear()
-        self.returned.clear()
         try:
             self.channel.basic_publish(
                 RPC_EXCHANGE, routing_key, body, mandatory=True,
@@ -96,13 +108,13 @@ class _Slot:
                     content_type="application/json", content_encoding="utf-8",
                     delivery_mode=1, headers=headers),
             )
+        except pika.exceptions.UnroutableError:
+            raise errors.ServiceUnavailable(
+                f"no instance of {routing_key.split('.')[0]} is running") from None
         except (pika.exceptions.AMQPError, OSError) as exc:
-            raise _StaleConnection(str(exc)) from exc
+            raise _NotSent(str(exc)) from exc
         deadline = time.monotonic() + timeout
         while correlation_id not in self.replies:
-            if correlation_id in self.returned:
-                raise errors.ServiceUnavailable(
-                    f"no instance of {routing_key.split('.')[0]} is running")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise RpcTimeout(f"{routing_key} did not answer within {timeout:g}s")
@@ -115,44 +127,62 @@ class _Slot:
 
 
 class RpcClient:
-    def __init__(self, amqp_uri: str, pool_size: int = 8, timeout: float = 10.0):
+    """Calls from any number of threads over at most `pool_size` connections.
+
+    A pooled connection is checked before each use (a dead one is dropped and a fresh one
+    opened), heartbeats keep the broker from closing one that is in use, and a request that
+    could not be sent is sent once more on a fresh connection. A lost broker is a
+    ServiceUnavailable whose message names no internals (the detail goes to the log)."""
+
+    def __init__(self, amqp_uri: str, pool_size: int = 8, timeout: float = 10.0,
+                 heartbeat: int = 60):
         self.params = pika.URLParameters(amqp_uri)
-        self.params.heartbeat = 60
+        self.params.heartbeat = heartbeat
         self.params.blocked_connection_timeout = 30
+        self.params.client_properties = {"connection_name": "keyuan-rpc-client"}
         self.timeout = timeout
         self.pool_size = pool_size
         self._idle: queue.LifoQueue[_Slot] = queue.LifoQueue()
         self._capacity = threading.BoundedSemaphore(pool_size)
 
     def _checkout(self) -> _Slot:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
+        while True:
             try:
-                return _Slot(self.params)
-            except pika.exceptions.AMQPError as exc:
-                raise errors.ServiceUnavailable(f"message broker unreachable: {exc!r}") from None
+                slot = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            if slot.healthy():
+                return slot
+            slot.close()
+        try:
+            return _Slot(self.params)
+        except (pika.exceptions.AMQPError, OSError) as exc:
+            log.warning("message broker unreachable: %r", exc)
+            raise errors.ServiceUnavailable(
+                "the message broker is not reachable; please try again") from None
 
     def call(self, service: str, method: str, *args: Any, timeout: float | None = None,
              **kwargs: Any) -> Any:
         body = json.dumps({"args": list(args), "kwargs": kwargs}, default=str).encode()
         headers = {"nameko.call_id_stack": [f"keyuan-client.{method}.{uuid.uuid4().hex}"]}
+        routing_key = f"{service}.{method}"
         with self._capacity:
             slot = self._checkout()
             try:
                 try:
-                    reply = slot.call(f"{service}.{method}", body, headers,
-                                      timeout or self.timeout)
-                except _StaleConnection:
-                    # A pooled connection went stale (broker restart); the request never
-                    # left, so one fresh try is safe.
+                    reply = slot.call(routing_key, body, headers, timeout or self.timeout)
+                except _NotSent as exc:
+                    # The connection died between the check and the publish; the request
+                    # never left, so one try on a fresh connection is safe.
+                    log.info("RPC %s not sent (%s); sending on a fresh connection",
+                             routing_key, exc)
                     slot.close()
                     slot = self._checkout()
-                    reply = slot.call(f"{service}.{method}", body, headers,
-                                      timeout or self.timeout)
-            except (_StaleConnection, pika.exceptions.AMQPError, OSError) as exc:
+                    reply = slot.call(routing_key, body, headers, timeout or self.timeout)
+            except (_NotSent, pika.exceptions.AMQPError, OSError) as exc:
                 slot.close()
-                raise errors.ServiceUnavailable(f"message broker connection lost: {exc}") from None
+                log.warning("RPC %s: message broker connection lost: %r", routing_key, exc)
+                raise errors.ServiceUnavailable(BROKER_LOST) from None
             except BaseException:
                 slot.close()
                 raise
@@ -164,10 +194,12 @@ class RpcClient:
     def ping(self) -> bool:
         """Can we reach the broker at all?"""
         with self._capacity:
-            slot = self._checkout()
-            ok = slot.connection.is_open
+            try:
+                slot = self._checkout()
+            except errors.ServiceUnavailable:
+                return False
             self._idle.put(slot)
-            return ok
+            return True
 
     def close(self) -> None:
         while True:

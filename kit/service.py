@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc as nameko_rpc
@@ -24,19 +24,54 @@ def rpc(method):
     return nameko_rpc(expected_exceptions=KeyuanError)(method)
 
 
-class Keys:
-    """Settings-derived secrets a worker needs: token verification and the PII vault."""
+class KnowsCallers(Protocol):
+    """What a service answers about its callers (kit.readcopy.KeepsUserCopy from its read
+    copy; the directory from its own tables)."""
 
-    def __init__(self, settings):
+    def caller_record(self, user_id, jti: str) -> tuple[Any, bool]:
+        """The user's fact as held (None: unknown) and whether token `jti` is revoked."""
+
+    def read_through(self, token: str, held: Any) -> Any:
+        """The user's fact fetched from the directory (and kept), or None."""
+
+
+class Keys:
+    """Settings-derived secrets a worker needs (the PII vault) and who its caller is."""
+
+    def __init__(self, settings, vault: Vault | None = None,
+                 service: KnowsCallers | None = None):
         self.settings = settings
-        self.vault = Vault.from_settings(settings)
+        self.vault = vault or Vault.from_settings(settings)
+        self._service = service
+
+    def bound(self, service: KnowsCallers) -> Keys:
+        """These keys for one worker of `service` (its session is looked up at call time)."""
+        return Keys(self.settings, self.vault, service)
 
     def actor(self, token: object, *roles: Role) -> Actor:
-        """Verify the caller's signed token; optionally require one of `roles`."""
-        actor = auth.verify(token, self.settings.secret_key)
+        """The caller as the directory knows them now; optionally one of `roles`.
+
+        The token must be validly signed, unexpired and for no special purpose; then the
+        service's own read copy decides: a user the directory does not know, an inactive
+        one, a token logged out, a company or role that is not the user's are all refused
+        (Unauthenticated). Role, team, projects and scopes come from the copy, not the
+        claims. A copy that does not know the user yet, or holds an older revision than the
+        token's `rev`, reads the fact through from the directory first."""
+        claimed, claims = auth.verified(token, self.settings.secret_key)
+        if self._service is None:
+            raise RuntimeError("Keys.actor needs a service's worker (KeysProvider)")
+        fact, revoked = self._service.caller_record(claimed.user_id, claims["jti"])
+        if fact is None or fact.revision < _revision(claims):
+            fact = self._service.read_through(token, fact)
+        actor = auth.authorise(claimed, fact, revoked)
         if roles and actor.role not in roles:
             raise Forbidden(f"role {actor.role.value} may not do this")
         return actor
+
+
+def _revision(claims: dict) -> int:
+    rev = claims.get("rev", 0)
+    return rev if isinstance(rev, int) and not isinstance(rev, bool) else 0
 
 
 class KeysProvider(DependencyProvider):
@@ -44,13 +79,14 @@ class KeysProvider(DependencyProvider):
         self.keys = Keys(self.container.config["KEYUAN_SETTINGS"])
 
     def get_dependency(self, worker_ctx) -> Keys:
-        return self.keys
+        return self.keys.bound(worker_ctx.service)
 
 
 class KeyuanService:
     """Base of every service: its database session, outbox relay, metrics and keys.
 
-    A subclass sets `name`, `outbox_table` and `inbox_table` (from its store)."""
+    A subclass sets `name`, `outbox_table` and `inbox_table` (from its store), and knows its
+    callers (KnowsCallers: kit.readcopy.KeepsUserCopy and KeepsRevokedTokens)."""
 
     name: str
     outbox_table: Any
@@ -60,6 +96,12 @@ class KeyuanService:
     relay = OutboxRelay()
     metrics = Metrics()
     keys = KeysProvider()
+
+    def caller_record(self, user_id, jti: str) -> tuple[Any, bool]:
+        raise NotImplementedError(f"{self.name} keeps no users copy (kit.readcopy.KeepsUserCopy)")
+
+    def read_through(self, token: str, held: Any) -> Any:
+        raise NotImplementedError(f"{self.name} keeps no users copy (kit.readcopy.KeepsUserCopy)")
 
     def emit(self, event_type: str, payload: Any, correlation_id: str | None = None):
         """Record an event in this worker's transaction; the relay publishes it after commit."""

@@ -1,21 +1,40 @@
-"""Typed settings from the environment (prefix KEYUAN_), refusing placeholder secrets."""
+"""Typed settings from the environment (prefix KEYUAN_) and the local secrets file, refusing
+keys that anyone could know.
+
+Every process reads its settings through get_settings(): the environment first, then the
+secrets file that `keyuan up` writes on its first run (KEYUAN_SECRETS_FILE, by default
+.keyuan/secrets.env in the repository; git-ignored, readable only by its owner)."""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kit.crypto import parse_keyring
+
 SERVICES = ("directory", "leads", "customers", "tasks", "service_desk", "analytics")
 
-# Development defaults. Anything but KEYUAN_ENV=dev/test refuses to start with these.
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SECRETS_FILE = ROOT / ".keyuan" / "secrets.env"
+
+# The test suite's keys. They are published in this repository, so only KEYUAN_ENV=test
+# runs with them: dev and prod refuse them (`keyuan up` makes a process its own).
 DEV_SECRET_KEY = "dev-secret-key-change-me-0123456789abcdef"
 DEV_DATA_KEY = "dev1:ZGV2LWRhdGEta2V5LTMyLWJ5dGVzLWNoYW5nZS1tZSE="
 DEV_INDEX_KEY = "dev-index-key-change-me-0123456789abcdef"
-PLACEHOLDERS = {"", "changeme", "change-me", "secret", "please-change", DEV_SECRET_KEY,
-                DEV_DATA_KEY, DEV_INDEX_KEY}
+PUBLISHED = {DEV_SECRET_KEY, DEV_DATA_KEY, DEV_INDEX_KEY}
+PLACEHOLDERS = {"", "changeme", "change-me", "secret", "please-change", *PUBLISHED}
+SECRET_NAMES = ("secret_key", "data_key", "index_key")
+
+
+def secrets_file() -> Path:
+    """Where `keyuan up` keeps this installation's own secrets (KEYUAN_SECRETS_FILE)."""
+    return Path(os.environ.get("KEYUAN_SECRETS_FILE") or DEFAULT_SECRETS_FILE)
 
 
 class Settings(BaseSettings):
@@ -51,8 +70,12 @@ class Settings(BaseSettings):
     max_workers: int = Field(default=20, gt=0)
     # Uploaded files (follow-up attachments) on local disk; shared volume when replicated.
     storage_dir: str = ".keyuan/files"
+    # The web app's build (web/dist, made by `make up`), served by the gateway at /.
+    web_dist_dir: str = "web/dist"
     # Per service process. Workers beyond the pool wait for a connection (eventlet-friendly);
     # six services at the defaults stay well under PostgreSQL's default 100 connections.
+    # Overflow connections are closed at checkin and forked anew at the next burst (about 3%
+    # of a consumer's CPU under load): raise db_pool_size where connections are plentiful.
     db_pool_size: int = Field(default=5, gt=0)
     db_max_overflow: int = Field(default=5, ge=0)
     # Notifications (tasks service): deliveries to WeCom/DingTalk/SMS are retried after
@@ -73,16 +96,21 @@ class Settings(BaseSettings):
                                     pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secrets(self) -> Settings:
-        if self.env in ("dev", "test"):
+    def _refuse_known_secrets(self) -> Settings:
+        parse_keyring(self.data_key)  # the vault's format, in every mode
+        if self.env == "test":
             return self
-        bad = [name for name in ("secret_key", "data_key", "index_key")
-               if getattr(self, name).strip() in PLACEHOLDERS]
+        bad = [name for name in SECRET_NAMES if getattr(self, name).strip() in PLACEHOLDERS]
         if bad:
             names = ", ".join(f"KEYUAN_{n.upper()}" for n in bad)
-            raise ValueError(f"{names} must be set to a real secret when KEYUAN_ENV={self.env}")
-        if len(self.secret_key) < 32:
-            raise ValueError("KEYUAN_SECRET_KEY must be at least 32 characters")
+            raise ValueError(
+                f"{names}: the key is published in the repository (or a placeholder), so "
+                f"KEYUAN_ENV={self.env} will not run on it. Run `keyuan up` (it makes this "
+                f"installation's own keys in {secrets_file()}) or set the variables "
+                f"(see README, Configuration)")
+        if len(self.secret_key) < 32 or len(self.index_key) < 32:
+            raise ValueError("KEYUAN_SECRET_KEY and KEYUAN_INDEX_KEY must be at least 32 "
+                             "characters")
         return self
 
     def database_url_for(self, service: str) -> str:
@@ -102,4 +130,6 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """This process's settings: the environment, then the secrets file (the environment
+    wins)."""
+    return Settings(_env_file=secrets_file(), _env_file_encoding="utf-8")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 from gateway.context import call, json_body, token
 
@@ -10,6 +10,13 @@ bp = Blueprint("auth", __name__)
 @bp.post("/api/auth/login")
 def login():
     return jsonify(call("directory", "login", json_body()))
+
+
+@bp.post("/api/auth/logout")
+def logout():
+    """End this token everywhere (the directory publishes token.revoked); again is fine."""
+    call("directory", "logout", token())
+    return Response(status=204)
 
 
 @bp.get("/api/me")

@@ -73,9 +73,23 @@ def _form_value(name: str) -> str | None:
     return value.strip() if value is not None and value.strip() else None
 
 
-@bp.post("/api/imports")
-def start_import():
-    caller = token()
+class ImportPreviewColumn(BaseModel):
+    index: int
+    header: str
+    field: str = Field(description='the lead field it is read into, "" = ignored')
+
+
+class ImportPreview(BaseModel):
+    format: Literal["xlsx", "csv"]
+    header_row: int
+    columns: list[ImportPreviewColumn]
+    missing: list[str] = Field(description="required fields (name, phone) no column gives")
+    fields: list[str] = Field(description="every field a column may be mapped to")
+    rows: list[list[str]] = Field(description="the first rows, one text per column")
+
+
+def _upload_body() -> dict:
+    """The multipart form of an import (or its preview) as the leads service takes it."""
     if request.mimetype != "multipart/form-data":
         raise ValidationFailed("send multipart/form-data with the list as the 'file' field",
                                "file")
@@ -109,7 +123,22 @@ def start_import():
     for name in ("channel", "assign"):
         if _form_value(name) is not None:
             body[name] = _form_value(name)
-    accepted = call("leads", "start_import", caller, body, timeout=SLOW_CALL_SECONDS)
+    return body
+
+
+@bp.post("/api/imports/preview")
+def preview_import():
+    """The recognised mapping and the first rows of a file, before importing it."""
+    caller = token()
+    return jsonify(call("leads", "preview_import", caller, _upload_body(),
+                        timeout=SLOW_CALL_SECONDS))
+
+
+@bp.post("/api/imports")
+def start_import():
+    caller = token()
+    accepted = call("leads", "start_import", caller, _upload_body(),
+                    timeout=SLOW_CALL_SECONDS)
     response = jsonify(accepted)
     response.status_code = 202
     response.headers["Location"] = url_for("imports.import_status", job_id=accepted["job_id"])

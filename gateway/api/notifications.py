@@ -35,6 +35,11 @@ def send_test_notice():
     return jsonify(call("tasks", "send_test_notice", caller, optional_json_body())), 202
 
 
+@bp.get("/api/notifications/test/<notification_id>")
+def test_notice_result(notification_id: str):
+    return jsonify(call("tasks", "test_notice_result", token(), notification_id))
+
+
 @bp.get("/api/notification-settings")
 def notification_settings():
     return _secret_safe(jsonify(call("tasks", "notification_settings", token())))

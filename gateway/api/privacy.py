@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from gateway.context import call, gateway, json_body, token
+from gateway.context import call, gateway, json_body, query_args, token
 
 bp = Blueprint("privacy", __name__)
 
@@ -47,3 +47,13 @@ def subject_request():
     answer = call("customers", "subject_request", caller, body,
                   timeout=3 * gateway().settings.rpc_timeout_seconds)
     return jsonify(answer), 202 if answer.get("kind") == "erase" else 200
+
+
+@bp.get("/api/privacy/requests")
+def subject_requests():
+    return jsonify(call("customers", "subject_requests", token(), query_args()))
+
+
+@bp.get("/api/privacy/audit")
+def privacy_audit():
+    return jsonify(call("customers", "privacy_audit", token(), query_args()))

@@ -18,3 +18,9 @@ def get_settings(project_id: str):
 def put_settings(project_id: str):
     caller = token()
     return jsonify(call("leads", "update_project_settings", caller, project_id, json_body()))
+
+
+@bp.get("/api/me/projects")
+def my_projects():
+    """The projects you work in, with their names (pickers in the web app)."""
+    return jsonify(call("leads", "my_projects", token()))

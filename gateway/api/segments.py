@@ -57,7 +57,8 @@ def segment_customers(segment_id: str):
 @bp.post("/api/campaigns")
 def start_campaign():
     caller = token()
-    return jsonify(call("customers", "start_campaign", caller, json_body())), 201
+    return jsonify(call("customers", "start_campaign", caller, json_body(),
+                        request.headers.get("Idempotency-Key"))), 201
 
 
 @bp.get("/api/campaigns")

@@ -11,19 +11,23 @@ from contracts.envelope import Envelope
 from contracts.errors import parse
 from kit.inbox import handles
 from kit.privacy import HoldsNoPersonalData
+from kit.readcopy import KeepsRevokedTokens, KeepsUserCopy
 from kit.service import KeyuanService, rpc
 from services.analytics import domain, store
 
 READERS = (Role.manager, Role.director, Role.admin, Role.integration)
 
 
-class AnalyticsService(HoldsNoPersonalData, KeyuanService):
+class AnalyticsService(HoldsNoPersonalData, KeepsUserCopy, KeepsRevokedTokens,
+                       KeyuanService):
     personal_data_note = ("daily counters per project, metric and channel: aggregates only, "
                           "nothing that names or reaches a person; an erasure leaves them as "
                           "they are")
     name = c.SERVICE
     outbox_table = store.Outbox
     inbox_table = store.Inbox
+    users_table = store.Users
+    revoked_tokens_table = store.RevokedTokens
 
     @rpc
     def funnel(self, token: str, query: dict | None = None) -> dict:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import Date, Integer, MetaData, String
+from sqlalchemy import Date, Integer, MetaData, String, bindparam
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from kit.db import Prepared
 from kit.inbox import inbox_table
 from kit.outbox import outbox_table
+from kit.readcopy import revoked_tokens_table, users_table
 
 SCHEMA = "analytics"
 
@@ -22,6 +24,9 @@ class Base(DeclarativeBase):
 metadata = Base.metadata
 Outbox = outbox_table(metadata)
 Inbox = inbox_table(metadata)
+# Who may ask (the callers are authorised from these copies).
+Users = users_table(metadata)
+RevokedTokens = revoked_tokens_table(metadata)
 
 
 class DailyCount(Base):
@@ -34,10 +39,15 @@ class DailyCount(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
+_BUMP = Prepared(insert(DailyCount).values(
+    day=bindparam("day"), company_id=bindparam("company_id"),
+    project_id=bindparam("project_id"), metric=bindparam("metric"),
+    channel=bindparam("channel"), count=1).on_conflict_do_update(
+    index_elements=["day", "company_id", "project_id", "metric", "channel"],
+    set_={"count": DailyCount.count + 1}))
+
+
 def bump(session: Session, day: date, company_id, project_id, metric: str,
          channel: str = "") -> None:
-    stmt = insert(DailyCount).values(day=day, company_id=company_id, project_id=project_id,
-                                     metric=metric, channel=channel, count=1)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=["day", "company_id", "project_id", "metric", "channel"],
-        set_={"count": DailyCount.count + 1}))
+    _BUMP.execute(session, day=day, company_id=company_id, project_id=project_id,
+                  metric=metric, channel=channel)

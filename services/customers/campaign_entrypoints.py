@@ -3,15 +3,18 @@ never a recipient, and opting out is one click on the signed link every message 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from contracts import customers as c
 from contracts import tasks
 from contracts.actor import Actor, Role
 from contracts.envelope import Envelope
-from contracts.errors import NotFound, ValidationFailed, parse
+from contracts.errors import Conflict, NotFound, ValidationFailed, parse
 from kit import clock
 from kit.inbox import handles
 from kit.scope import Visibility, visibility
@@ -33,6 +36,12 @@ def campaign_view(row: store.Campaign) -> dict:
                           finished_at=row.finished_at).model_dump(mode="json")
 
 
+def fingerprint(new: c.NewCampaign) -> str:
+    """What a retry must ask again to be answered with the campaign its key started."""
+    text = json.dumps(new.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def marketing_view(row: store.Customer) -> dict:
     return {"customer_id": str(row.id), "marketing_opt_out": row.marketing_opt_out,
             "opted_out_at": row.opted_out_at.isoformat() if row.opted_out_at else None,
@@ -49,13 +58,21 @@ class Campaigns:
     """Mixin of CustomersService (uses Segments' _segment and the service's _workable)."""
 
     @rpc
-    def start_campaign(self, token: str, spec: dict) -> dict:
+    def start_campaign(self, token: str, spec: dict, idempotency_key: str | None = None) -> dict:
         """Count the segment in the starter's scope, opted-out customers apart, record the
         campaign and announce it with one campaign.started event. The event carries the count
         and the segment, not the recipients (see contracts.customers.CampaignStarted): the
-        notification service pages through campaign_recipients to deliver."""
+        notification service pages through campaign_recipients to deliver. A retry with the
+        starter's Idempotency-Key answers the campaign it started, and sends nothing again."""
         actor = self.keys.actor(token, *CAMPAIGN_ROLES)
+        if idempotency_key is not None and not (0 < len(str(idempotency_key)) <= 200):
+            raise ValidationFailed("must be 1 to 200 characters", "Idempotency-Key")
         new = parse(c.NewCampaign, spec)
+        asked = fingerprint(new)
+        if idempotency_key:
+            replay = self._replayed_campaign(actor, idempotency_key, asked)
+            if replay is not None:
+                return replay
         segment = self._segment(actor, new.segment_id)
         now = clock.now()
         counts = segments.members(select(
@@ -70,14 +87,34 @@ class Campaigns:
                              segment_id=segment.id, channel=new.channel.value,
                              message=new.message, status="started", recipients=recipients,
                              skipped_opted_out=skipped, created_by=actor.user_id,
-                             created_at=now)
+                             created_at=now, idempotency_key=idempotency_key or None,
+                             request_hash=asked)
         self.db.add(row)
         self.emit(c.CAMPAIGN_STARTED, c.CampaignStarted(
             campaign_id=row.id, company_id=actor.company_id, segment_id=segment.id,
             channel=new.channel, message=new.message, recipients=recipients,
             skipped_opted_out=skipped, started_by=actor.user_id, started_at=now))
-        self.db.commit()
+        try:
+            self.db.commit()
+        except IntegrityError:
+            self.db.rollback()   # the same key raced us and won: its campaign is the answer
+            replay = idempotency_key and self._replayed_campaign(actor, idempotency_key, asked)
+            if not replay:
+                raise
+            return replay
         return campaign_view(row)
+
+    def _replayed_campaign(self, actor: Actor, key: str, asked: str) -> dict | None:
+        seen = self.db.scalars(select(store.Campaign).where(
+            store.Campaign.company_id == actor.company_id,
+            store.Campaign.created_by == actor.user_id,
+            store.Campaign.idempotency_key == key)).first()
+        if seen is None:
+            return None
+        if seen.request_hash != asked:
+            raise Conflict("this Idempotency-Key was used for a different campaign",
+                           "Idempotency-Key")
+        return campaign_view(seen)
 
     @rpc
     def campaigns(self, token: str) -> dict:

@@ -42,13 +42,29 @@ def view(customer, actor: Actor, open_phone: Callable[[str], str],
         name=customer.name,
         phone=phones.national(open_phone(customer.phone_enc)) if full else customer.phone_masked,
         phone_masked=not full, owner_id=customer.owner_id, stage=stage,
-        stage_label=setup.label(stage), channel=customer.channel,
+        stage_label=setup.label(stage), grade=getattr(customer, "grade", None),
+        channel=customer.channel,
         sub_source=getattr(customer, "sub_source", None),
         referrer_id=getattr(customer, "referrer_id", None),
         created_at=customer.created_at, updated_at=customer.updated_at,
         version=customer.version, completeness=scored.percent,
         missing_required=list(scored.missing_required), portrait=portrait,
         tags={k: v for k, v in (tags or {}).items() if k}, free_tags=(tags or {}).get("", []))
+
+
+GRADED_BY_LEAD, GRADED_BY_PERSON = "lead", "person"
+
+
+def grade_after_lead(current: str | None, set_by: str | None, incoming: str | None
+                     ) -> str | None:
+    """A customer's grade when another of their leads arrives graded `incoming`: the warmer
+    of the two (A is the warmest), unless a person set the grade (theirs stands). None: it
+    stays as it is."""
+    if incoming is None or set_by == GRADED_BY_PERSON:
+        return None
+    if current is None or incoming < current:
+        return incoming
+    return None
 
 
 def check_funnel(config) -> None:

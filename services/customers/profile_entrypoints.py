@@ -40,6 +40,11 @@ class Profile:
         if change.name is not None and change.name != customer.name:
             changes["name"] = [customer.name, change.name]
             customer.name = change.name
+        if change.grade is not None and change.grade != customer.grade:
+            changes["grade"] = [customer.grade, change.grade]
+            customer.grade = change.grade
+        if change.grade is not None:
+            customer.grade_set_by = domain.GRADED_BY_PERSON
         if change.wechat is not None:
             customer.wechat_enc = self.keys.vault.encrypt(change.wechat, "wechat")
             changes["wechat"] = ["****", f"{change.wechat[:2]}****"]

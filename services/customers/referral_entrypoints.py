@@ -15,14 +15,11 @@ from kit.inbox import handles
 from kit.scope import visibility
 from kit.service import rpc
 from services.customers import referral, store
+from services.customers.audit import masked_name
 from services.customers.campaign_entrypoints import marketing_view
 
 C = store.Customer
 MAX_CHAIN = 1000
-
-
-def _masked_name(name: str) -> str:
-    return name[:1] + "*" * max(len(name) - 1, 1)
 
 
 class Referrals:
@@ -87,7 +84,7 @@ class Referrals:
             shown = row.id in seen and row.erased_at is None
             stage = c.Stage(row.stage)
             items.append({"customer_id": str(row.id),
-                          "name": row.name if shown else _masked_name(row.name),
+                          "name": row.name if shown else masked_name(row.name),
                           "name_masked": not shown, "stage": stage.value,
                           "stage_label": setups[row.project_id].label(stage),
                           "referral_reward": row.referral_reward,

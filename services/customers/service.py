@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from datetime import timedelta
 
+import eventlet
+from nameko.exceptions import UnknownService
+from nameko.rpc import RpcProxy
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -14,13 +19,15 @@ from contracts.envelope import Envelope
 from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse
 from kit import clock, phones
 from kit.inbox import handles
-from kit.readcopy import KeepsUserCopy
+from kit.readcopy import KeepsRevokedTokens, KeepsUserCopy
 from kit.scope import visibility
 from kit.service import KeyuanService, rpc
 from services.customers import domain, project_setup, referral, store
 from services.customers.attachment_entrypoints import Attachments
+from services.customers.audit_entrypoints import PrivacyAudit
 from services.customers.campaign_entrypoints import Campaigns
 from services.customers.funnel_entrypoints import Funnel
+from services.customers.handover_entrypoints import Handovers
 from services.customers.merge_entrypoints import Merges
 from services.customers.phone_entrypoints import Phones, phone_views, phones_of
 from services.customers.pii_entrypoints import PersonalData
@@ -43,14 +50,21 @@ def _uuid(value, field: str) -> uuid.UUID:
         raise ValidationFailed("not a valid id", field) from None
 
 
-class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
+# How long a just-created customer's profile is awaited (lead.created takes ~0.3 s to be
+# applied here under load); a longer lag answers 404 as before.
+CATCH_UP_SECONDS = 3.0
+
+
+class CustomersService(SubjectRequests, PrivacyAudit, Merges, PersonalData,  # PIPL
                        Segments, Campaigns, Referrals, Attachments, ProjectSetups, Phones,
-                       Profile, Funnel,
-                       KeepsUserCopy, KeyuanService):
+                       Profile, Funnel, Handovers,
+                       KeepsUserCopy, KeepsRevokedTokens, KeyuanService):
     name = c.SERVICE
     outbox_table = store.Outbox
     inbox_table = store.Inbox
     users_table = store.Users
+    revoked_tokens_table = store.RevokedTokens
+    leads_rpc = RpcProxy(leads.SERVICE)
 
     @rpc
     def list(self, token: str, query: dict | None = None) -> dict:
@@ -60,6 +74,10 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
             store.Customer.merged_into.is_(None))   # a merged record lives on in its survivor
         if q.stage:
             stmt = stmt.where(store.Customer.stage == q.stage.value)
+        if q.grade:
+            stmt = stmt.where(store.Customer.grade == q.grade)
+        if q.ids is not None:
+            stmt = stmt.where(store.Customer.id.in_(q.ids))
         if q.project_id:
             stmt = stmt.where(store.Customer.project_id == q.project_id)
         if q.owner_id:
@@ -74,6 +92,11 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
         if q.completeness_below is not None:
             stmt = stmt.where(store.Customer.completeness < q.completeness_below)
             order = (store.Customer.completeness, *order)
+        if q.silent_days is not None:
+            quiet_since = func.coalesce(store.Customer.last_followup_at,
+                                        store.Customer.created_at)
+            stmt = stmt.where(quiet_since < clock.now() - timedelta(days=q.silent_days))
+            order = (quiet_since, *order)
         total = self.db.scalar(select(func.count()).select_from(stmt.subquery()))
         rows = self.db.scalars(stmt.order_by(*order)
                                .limit(q.page_size).offset((q.page - 1) * q.page_size))
@@ -130,7 +153,40 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
     @rpc
     def get(self, token: str, customer_id: str) -> dict:
         actor = self.keys.actor(token)
-        return self._customer_view(self._visible(actor, customer_id), actor)
+        try:
+            row = self._visible(actor, customer_id)
+        except NotFound:
+            row = self._once_created(token, actor, customer_id)
+        return self._customer_view(row, actor)
+
+    def _once_created(self, token: str, actor, customer_id) -> store.Customer:
+        """Read your own writes: the caller whose POST /api/leads just answered 201 opens the
+        customer at once, while its lead.created may still be on the way here. When this
+        service holds no row of the id and the leads service knows it in the caller's
+        company, wait (without a lock, eventlet-friendly) for the event's effect, then answer
+        as usual; an id nobody created, or one out of the caller's scope, stays a 404."""
+        wanted = _uuid(customer_id, "customer_id")
+        if self.db.get(store.Customer, wanted) is None:
+            if not self._leads_know(token, wanted):
+                raise NotFound("no such customer", "customer_id")
+            deadline = time.monotonic() + CATCH_UP_SECONDS
+            while self.db.get(store.Customer, wanted) is None:
+                if time.monotonic() > deadline:
+                    raise NotFound("no such customer", "customer_id")
+                self.db.rollback()  # no pooled connection held while waiting
+                eventlet.sleep(0.02)
+        # Created meanwhile (or before): the caller's scope decides as for any customer.
+        return self._visible(actor, customer_id)
+
+    def _leads_know(self, token: str, customer_id: uuid.UUID) -> bool:
+        """Best effort: with no leads service running the answer is the usual 404, also when
+        its queue outlived it (nobody consumes the question): the wait is bounded."""
+        seconds = min(CATCH_UP_SECONDS, self.keys.settings.rpc_timeout_seconds)
+        try:
+            with eventlet.Timeout(seconds):
+                return bool(self.leads_rpc.customer_known(token, str(customer_id)))
+        except (UnknownService, eventlet.Timeout):
+            return False
 
     @rpc
     def reveal_phone(self, token: str, customer_id: str, reason: str | None = None) -> dict:
@@ -186,10 +242,20 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
         return {"referrer_id": referrer.id,
                 "referral_reward": referral.reward(c.Stage.new).value}
 
+    def _regrade(self, session, lead: leads.LeadCreated) -> None:
+        """Another lead of a known customer: a warmer grade raises theirs (domain rule)."""
+        customer = session.get(store.Customer, lead.customer_id, with_for_update=True)
+        if customer is None:
+            return
+        grade = domain.grade_after_lead(customer.grade, customer.grade_set_by, lead.grade)
+        if grade is not None:
+            customer.grade, customer.grade_set_by = grade, domain.GRADED_BY_LEAD
+
     @handles(leads.SERVICE, leads.LEAD_CREATED)
     def on_lead_created(self, session, env: Envelope) -> None:
         lead = leads.LeadCreated.model_validate(env.payload)
         if lead.duplicate:
+            self._regrade(session, lead)
             return
         portrait = domain.portrait_from_lead(lead.portrait)
         completeness = project_setup.score(project_setup.filled_fields(
@@ -203,7 +269,8 @@ class CustomersService(SubjectRequests, Merges, PersonalData,  # privacy (PIPL)
                 channel=lead.channel.value, first_lead_id=lead.lead_id,
                 created_at=lead.created_at, updated_at=lead.created_at, version=1,
                 stage_entered_at=lead.created_at, portrait=portrait,
-                completeness=completeness, sub_source=lead.sub_source,
+                completeness=completeness, sub_source=lead.sub_source, grade=lead.grade,
+                grade_set_by=domain.GRADED_BY_LEAD if lead.grade else None,
                 **self._referral_of(session, lead))
             .on_conflict_do_nothing().returning(store.Customer.id)).first()
         if created:

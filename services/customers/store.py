@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit.inbox import inbox_table
 from kit.outbox import outbox_table
-from kit.readcopy import users_table
+from kit.readcopy import revoked_tokens_table, users_table
 from kit.scope import Visibility, where_visible
 
 SCHEMA = "customers"
@@ -41,6 +41,7 @@ metadata = Base.metadata
 Outbox = outbox_table(metadata)
 Inbox = inbox_table(metadata)
 Users = users_table(metadata)
+RevokedTokens = revoked_tokens_table(metadata)
 
 
 # Segment indexes (built CONCURRENTLY by customers_0006; declared here so autogenerate sees
@@ -96,6 +97,9 @@ class Customer(Base):
     portrait: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     wechat_enc: Mapped[str | None] = mapped_column(Text)
     completeness: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # 客户等级 A–D: from the leads' grading (the best of them) until a person sets it.
+    grade: Mapped[str | None] = mapped_column(String(1))
+    grade_set_by: Mapped[str | None] = mapped_column(String(10))   # "lead" | "person"
     # 老带新: who referred this customer, and where the referrer's reward stands.
     referrer_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
     referral_reward: Mapped[str | None] = mapped_column(String(20))
@@ -274,6 +278,10 @@ class Segment(Base):
 
 class Campaign(Base):
     __tablename__ = "campaigns"
+    __table_args__ = (
+        Index("campaigns_idempotency_key", "company_id", "created_by", "idempotency_key",
+              unique=True, postgresql_where=text("idempotency_key IS NOT NULL")),
+    )
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), index=True)
     segment_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
@@ -290,6 +298,9 @@ class Campaign(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The starter's Idempotency-Key (unique per starter) and what was asked with it.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Merge(Base):

@@ -1,4 +1,5 @@
-"""Directory service entrypoints: login, who am I, duty status."""
+"""Directory service entrypoints: login, who am I, duty status; administration of projects,
+teams, users and passwords, and sessions (user_fact, logout) in the mixins."""
 
 from __future__ import annotations
 
@@ -8,13 +9,19 @@ from pydantic import ValidationError
 
 from contracts import directory as c
 from contracts.errors import NotFound, Unauthenticated, ValidationFailed, from_pydantic, parse
-from kit import auth
 from kit.privacy import HoldsNoPersonalData
 from kit.service import KeyuanService, rpc
 from services.directory import commands, domain, store
+from services.directory.offboarding_entrypoints import Offboardings
+from services.directory.password_entrypoints import Passwords
+from services.directory.project_admin_entrypoints import ProjectAdmin
+from services.directory.session_entrypoints import Sessions
+from services.directory.team_admin_entrypoints import TeamAdmin
+from services.directory.user_admin_entrypoints import UserAdmin
 
 
-class DirectoryService(HoldsNoPersonalData, KeyuanService):
+class DirectoryService(ProjectAdmin, TeamAdmin, UserAdmin, Passwords, Sessions, Offboardings,
+                       HoldsNoPersonalData, KeyuanService):
     personal_data_note = ("the company's users (staff, channel agents, homeowners' logins); "
                           "customers are not users, so nothing about a customer is kept here")
     name = c.SERVICE
@@ -28,20 +35,14 @@ class DirectoryService(HoldsNoPersonalData, KeyuanService):
         ok = domain.password_matches(user.password_hash if user else None, creds.password)
         if not ok or user is None or not user.active:
             raise Unauthenticated("wrong username or password", "password")
-        team = self.db.get(store.Team, user.team_id) if user.team_id else None
-        actor = domain.actor_of(user, team.project_id if team else None)
-        token, expires = auth.issue(actor, self.keys.settings.secret_key,
-                                    self.keys.settings.token_ttl_seconds)
-        return c.LoginResult(token=token, expires_at=expires.isoformat(),
-                             actor=actor.model_dump(mode="json")).model_dump()
+        # With must_change_password: a token for the password change only.
+        return self._login_result(user)
 
     @rpc
     def me(self, token: str) -> dict:
-        actor = self.keys.actor(token)
-        user = self.db.get(store.User, actor.user_id)
-        if user is None or not user.active:
-            raise Unauthenticated("this user no longer exists", "token")
-        return domain.user_fact(user).model_dump(mode="json")
+        actor = self.keys.actor(token)  # known, active, not logged out
+        return commands.fact_of(self.db, self.db.get(store.User, actor.user_id)) \
+            .model_dump(mode="json")
 
     @rpc
     def set_duty(self, token: str, user_id: str, change: dict) -> dict:
@@ -57,4 +58,4 @@ class DirectoryService(HoldsNoPersonalData, KeyuanService):
             raise NotFound("no such user", "user_id")
         commands.set_duty(self.db, target, duty.on_duty)
         self.db.commit()
-        return domain.user_fact(target).model_dump(mode="json")
+        return commands.fact_of(self.db, target).model_dump(mode="json")

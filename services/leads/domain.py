@@ -158,3 +158,57 @@ def next_up(slots, available: set[UUID]):
     """Walk-in rotation (轮岗接待): the first in line who is not paused and is on duty."""
     return next((s for s in sorted(slots, key=lambda s: s.position)
                  if not s.paused and s.user_id in available), None)
+
+
+def planned_owner(mode: str, to_user_id: UUID | None, eligible: list[UUID],
+                  index: int) -> tuple[UUID | None, str | None]:
+    """A handover's new owner for the `index`-th customer (from 0) of one project, decided
+    when the job is made: the named colleague, the pool (None), or round-robin over the
+    eligible colleagues in a stable order, so the same facts always give the same plan.
+    The note says why a customer goes to the pool when the plan wanted a colleague."""
+    if mode == "colleague":
+        return to_user_id, None
+    if mode == "pool":
+        return None, None
+    ordered = sorted(eligible)
+    if not ordered:
+        return None, "no active consultant of the team in the project: to the pool"
+    return ordered[index % len(ordered)], None
+
+
+def replanned_owner(planned: UUID, eligible: list[UUID],
+                    index: int) -> tuple[UUID | None, str]:
+    """The planned colleague is no longer an active consultant of the customer's project:
+    round-robin over the eligible ones instead, or the pool when there are none; and why."""
+    ordered = sorted(e for e in eligible if e != planned)
+    if not ordered:
+        return None, (f"planned owner {planned} is no longer an active consultant of the "
+                      "project, nor is anyone else of the team: to the pool")
+    new = ordered[index % len(ordered)]
+    return new, (f"planned owner {planned} is no longer an active consultant of the "
+                 f"project: round-robin to {new}")
+
+
+# 录入's known-phone check: at most this many checks per user in a window, so that it
+# cannot be used to go through numbers (a consultant enters a few leads an hour).
+PHONE_CHECK_LIMIT = 30
+PHONE_CHECK_WINDOW = timedelta(minutes=10)
+PHONE_CHECK_ROLES = (Role.consultant, Role.manager, Role.director, Role.admin)
+
+
+def phone_check_window(now: datetime) -> datetime:
+    """Start of the fixed window `now` falls in."""
+    seconds = int(PHONE_CHECK_WINDOW.total_seconds())
+    return datetime.fromtimestamp(int(now.timestamp()) // seconds * seconds, tz=now.tzinfo)
+
+
+def phone_check_answer(actor: Actor, customer_id: UUID | None, owner_id: UUID | None,
+                       owner_name: str | None, checks_left: int) -> dict:
+    """What the asker (staff of the project) learns about a phone: whether it is a customer
+    already and whose, the customer's id only when it is their own."""
+    if customer_id is None:
+        return {"known": False, "checks_left": checks_left}
+    mine = owner_id is not None and owner_id == actor.user_id
+    return {"known": True, "mine": mine, "in_pool": owner_id is None,
+            "owner_name": owner_name if owner_id is not None else None,
+            "customer_id": customer_id if mine else None, "checks_left": checks_left}

@@ -73,6 +73,16 @@ class LeadImports:
                 "ignored_columns": checked.plan.ignored}
 
     @rpc
+    def preview_import(self, token: str, request: dict) -> dict:
+        """The header as start_import would read it (with the mapping given, if any), what
+        is missing and the first rows, without starting anything: the mapping step."""
+        actor = self.keys.actor(token)
+        wanted = imports.validate_request(request)
+        content = imports.decode_content(wanted.content_b64)
+        import_store.check_upload(self.db, actor, wanted.project_id, content)
+        return tpool.execute(imports.preview_table, content, wanted.filename, wanted.mapping)
+
+    @rpc
     def import_status(self, token: str, job_id: str) -> dict:
         return import_store.status_view(self._visible_job(self.keys.actor(token), job_id))
 

@@ -21,13 +21,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from psycopg import sql
 from psycopg.types.json import Jsonb
 from sqlalchemy import (
     Connection,
     Engine,
     LargeBinary,
-    Table,
     Text,
     func,
     select,
@@ -43,6 +41,7 @@ from contracts.actor import Actor
 from contracts.errors import Forbidden, KeyuanError, ValidationFailed
 from kit import clock, outbox
 from kit.crypto import Vault
+from kit.db import copy_rows
 from services.leads import imports, store
 from services.leads.imports import CREATED, MERGED, POOL, REJECTED, ROUND_ROBIN, ParsedRow
 from services.leads.intake import PORTRAIT_COLUMNS
@@ -110,6 +109,19 @@ def check(session: Session, actor: Actor, project_id: uuid.UUID, filename: str,
     project, the caller's right, the file's size and format, the header, the owner.
     `offload(function, *args)` runs the reading of the file (seconds for a big workbook):
     a service passes eventlet's tpool.execute so its other workers keep answering."""
+    check_upload(session, actor, project_id, content)
+    plan = imports.plan_columns(offload(imports.read_headers, content, filename), mapping)
+    owner = imports.parse_assign(assign, actor)
+    if owner not in (POOL, ROUND_ROBIN) and not active_consultant(
+            session, uuid.UUID(owner), project_id):
+        raise ValidationFailed("not an active consultant of the project", "assign")
+    return Checked(plan, owner)
+
+
+def check_upload(session: Session, actor: Actor, project_id: uuid.UUID,
+                 content: bytes) -> None:
+    """The project, the caller's right to import to it, the file's size: for an import and
+    for its preview alike."""
     project = store.project(session, project_id)
     if project is None or project.company_id != actor.company_id:
         raise ValidationFailed("unknown project", "project_id")
@@ -119,12 +131,6 @@ def check(session: Session, actor: Actor, project_id: uuid.UUID, filename: str,
         raise imports.too_large()
     if not content:
         raise ValidationFailed("the file is empty", "file")
-    plan = imports.plan_columns(offload(imports.read_headers, content, filename), mapping)
-    owner = imports.parse_assign(assign, actor)
-    if owner not in (POOL, ROUND_ROBIN) and not active_consultant(
-            session, uuid.UUID(owner), project_id):
-        raise ValidationFailed("not an active consultant of the project", "assign")
-    return Checked(plan, owner)
 
 
 def active_consultant(session: Session, user_id: uuid.UUID, project_id: uuid.UUID) -> bool:
@@ -249,21 +255,6 @@ def _event(event_type: str, payload, now) -> dict:
     return {"id": env.id, "event_type": event_type,
             "envelope": Jsonb(env.model_dump(mode="json")), "created_at": now,
             "next_attempt_at": now}
-
-
-def copy_rows(session: Session, table: Table, rows: list[dict]) -> None:
-    """COPY rows (dicts with the same keys) into `table` in the session's transaction: a
-    batch of leads goes in at COPY speed rather than statement by statement."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.schema, table.name),
-        sql.SQL(", ").join(sql.Identifier(name) for name in columns))
-    raw = session.connection().connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([row[name] for name in columns])
 
 
 def _plain(value):

@@ -168,6 +168,33 @@ def read_headers(content: bytes, filename: str | None = None) -> list[str]:
     return table.headers
 
 
+PREVIEW_ROWS = 5
+
+
+def preview_table(content: bytes, filename: str | None = None,
+                  mapping: dict[str, str | None] | None = None,
+                  rows: int = PREVIEW_ROWS) -> dict:
+    """What an importer checks before starting: every header with the field it is read
+    into ("" = ignored; recognised as start_import would, the mapping winning), the
+    required fields no column gives, and the first non-blank rows as text."""
+    table = read_table(content, filename)
+    try:
+        plan = recognise_columns(table.headers, mapping)
+        sample: list[list[str]] = []
+        for _number, values in table.rows:
+            if len(sample) >= rows:
+                break
+            if not _blank(values):
+                cells = [cell_text(v) or "" for v in values]
+                sample.append((cells + [""] * len(table.headers))[:len(table.headers)])
+    finally:
+        table.rows.close()
+    return {"format": table.format, "header_row": table.header_row,
+            "columns": [{"index": i, "header": h, "field": plan.columns.get(i, "")}
+                        for i, h in enumerate(table.headers)],
+            "missing": missing_targets(plan), "fields": list(TARGETS), "rows": sample}
+
+
 def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl import load_workbook  # heavy: only when a workbook arrives
 
@@ -314,6 +341,23 @@ class ColumnPlan:
 def plan_columns(headers: list[str], mapping: dict[str, str | None] | None = None) -> ColumnPlan:
     """The client's mapping {header: field} wins; other columns are recognised by their
     header; what is left is reported as ignored. No phone or name column is refused."""
+    plan = recognise_columns(headers, mapping)
+    missing = missing_targets(plan)
+    if missing:
+        raise ValidationFailed(
+            f"no column for {' and '.join(missing)} among the headers "
+            f"({', '.join(h for h in headers if h) or 'none'}); name it 姓名/电话 or pass a "
+            'mapping like {"客户手机": "phone"}', "mapping")
+    return plan
+
+
+def missing_targets(plan: ColumnPlan) -> list[str]:
+    return [t for t in REQUIRED if t not in plan.columns.values()]
+
+
+def recognise_columns(headers: list[str],
+                      mapping: dict[str, str | None] | None = None) -> ColumnPlan:
+    """plan_columns without the check for name and phone: what a preview shows."""
     columns: dict[int, str] = {}
     explicit: set[int] = set()
     for header, target in (mapping or {}).items():
@@ -345,12 +389,6 @@ def plan_columns(headers: list[str], mapping: dict[str, str | None] | None = Non
             ignored.append(header)
         else:
             columns[index] = target
-    missing = [t for t in REQUIRED if t not in columns.values()]
-    if missing:
-        raise ValidationFailed(
-            f"no column for {' and '.join(missing)} among the headers "
-            f"({', '.join(h for h in headers if h) or 'none'}); name it 姓名/电话 or pass a "
-            'mapping like {"客户手机": "phone"}', "mapping")
     units = {i: _unit_of(headers[i]) for i, t in columns.items() if t.startswith("budget")}
     return ColumnPlan(dict(sorted(columns.items())), headers, ignored, units)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kit import clock
@@ -69,3 +69,18 @@ def expire_due(session: Session) -> int:
         pool.take(session, key, owner, action="grab_fallback", by=None,
                   reason="抢单 window passed unclaimed: round-robin")
     return len(due)
+
+
+def withdraw_candidate(session: Session, user_id: uuid.UUID) -> int:
+    """A deactivated consultant is no longer offered anything: out of every open offer's
+    candidates; an offer left with nobody closes now, as if nobody grabbed it (round-robin
+    among those on duty, see expire_due). How many offers named them."""
+    now = clock.now()
+    named = session.execute(
+        update(Offer).where(Offer.status == "open", Offer.candidate_ids.any(user_id))
+        .values(candidate_ids=func.array_remove(Offer.candidate_ids, user_id))
+        .returning(Offer.id)).all()
+    session.execute(update(Offer).where(
+        Offer.status == "open", func.cardinality(Offer.candidate_ids) == 0,
+        Offer.expires_at > now).values(expires_at=now))
+    return len(named)

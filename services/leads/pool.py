@@ -6,11 +6,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import exists, func, select, text, update
+from sqlalchemy import Integer, exists, func, select, text, update
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Session
 
+from contracts import handover as h
 from contracts import leads as c
 from kit import clock, outbox
+from kit.db import copy_rows
 from services.leads.store import CustomerKey, Offer, Outbox, PoolAction, Users
 
 
@@ -99,6 +102,53 @@ def give_back(session: Session, key: CustomerKey, *, action: str, by: uuid.UUID 
     return True
 
 
+def hand_over(session: Session, moves: list[tuple[CustomerKey, uuid.UUID | None]], *,
+              handover_id: uuid.UUID, action: str, by: uuid.UUID, reason: str
+              ) -> set[uuid.UUID]:
+    """A handover's batch: each customer from its owner (as loaded in `key`) to a new owner,
+    or into the pool when that is None, atomically: owner_revision + 1, a pool_actions row
+    with the reason, and one customers.handed_over fact for the batch in the outbox. A
+    customer whose owner is no longer the one loaded is left alone. A handful of
+    statements, however many it moves. Answers the customers moved."""
+    if not moves:
+        return set()
+    now = clock.now()
+    revisions = dict(session.execute(_HAND_OVER, {
+        "ids": [key.customer_id for key, _ in moves],
+        "expected": [key.owner_id for key, _ in moves],
+        "owners": [new_owner for _, new_owner in moves], "at": now, "reason": reason}).all())
+    done = [(key, new_owner) for key, new_owner in moves if key.customer_id in revisions]
+    copy_rows(session, PoolAction.__table__, [dict(
+        id=uuid.uuid4(), company_id=key.company_id, project_id=key.project_id,
+        customer_id=key.customer_id, action=action, actor_id=by, owner_id=new_owner,
+        previous_owner_id=key.owner_id, reason=reason, at=now) for key, new_owner in done])
+    if done:
+        outbox.record(session, Outbox, c.SERVICE, h.CUSTOMERS_HANDED_OVER, h.HandedOver(
+            handover_id=handover_id, company_id=done[0][0].company_id, action=action,
+            reason=reason, by=by, at=now, moves=[h.Move(
+                customer_id=key.customer_id, project_id=key.project_id, owner_id=new_owner,
+                previous_owner_id=key.owner_id, owner_revision=revisions[key.customer_id])
+                for key, new_owner in done]))
+    for key, _ in moves:
+        session.expire(key)
+    return set(revisions)
+
+
+# hand_over's one statement for a whole batch: each row moves only from the owner expected.
+_HAND_OVER = text("""
+    UPDATE leads.customer_keys AS k SET
+        owner_id = p.new_owner, previous_owner_id = k.owner_id,
+        owner_since = CASE WHEN p.new_owner IS NULL THEN NULL ELSE :at END,
+        released_at = CASE WHEN p.new_owner IS NULL THEN :at ELSE k.released_at END,
+        release_reason = CASE WHEN p.new_owner IS NULL THEN :reason ELSE k.release_reason END,
+        owner_revision = k.owner_revision + 1
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:expected AS uuid[]), CAST(:owners AS uuid[]))
+        AS p(customer_id, expected, new_owner)
+    WHERE k.customer_id = p.customer_id AND k.owner_id = p.expected
+    RETURNING k.customer_id, k.owner_revision""").columns(
+    customer_id=PG_UUID(as_uuid=True), owner_revision=Integer)
+
+
 def _record(session: Session, key: CustomerKey, action: str, by, owner, previous, reason,
             at: datetime, revision: int, event_type: str) -> None:
     session.add(PoolAction(id=uuid.uuid4(), company_id=key.company_id, project_id=key.project_id,
@@ -108,7 +158,6 @@ def _record(session: Session, key: CustomerKey, action: str, by, owner, previous
         customer_id=key.customer_id, company_id=key.company_id, project_id=key.project_id,
         owner_id=owner, previous_owner_id=previous, action=action, by=by, reason=reason,
         at=at, owner_revision=revision))
-
 
 
 def may_see_history(session: Session, actor, key: CustomerKey) -> bool:

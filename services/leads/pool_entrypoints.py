@@ -54,8 +54,21 @@ class PublicPool:
                 raise NotFound("no such project", "project_id")
             projects = [q.project_id]
         total, rows = pool.listing(self.db, actor.company_id, projects, q.page, q.page_size)
-        return {"items": [_view(k) for k in rows], "total": total, "page": q.page,
-                "page_size": q.page_size}
+        answer = {"items": [_view(k) for k in rows], "total": total, "page": q.page,
+                  "page_size": q.page_size}
+        if actor.role == Role.consultant:
+            answer.update(self._claims_standing(actor, projects or []))
+        return answer
+
+    def _claims_standing(self, actor, projects: list[uuid.UUID]) -> dict:
+        """A consultant's claims today and how many are left (the strictest cap of the
+        projects listed: the count is across projects, the cap the customer's project's)."""
+        today = pool.claims_since(self.db, actor.user_id,
+                                  domain.start_of_local_day(clock.now()))
+        caps = [store.project_settings(self.db, p).pool.daily_claim_cap for p in projects]
+        cap = min(caps) if caps else 0
+        return {"claims_today": today, "daily_claim_cap": cap,
+                "claims_left": max(0, cap - today)}
 
     @rpc
     def claim(self, token: str, customer_id: str) -> dict:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
+
 from contracts import leads as c
 from contracts.actor import Role
 from contracts.errors import Forbidden, NotFound, ValidationFailed, parse
@@ -32,6 +34,17 @@ class ProjectRules:
                 and project_id not in actor.project_ids):
             raise NotFound("no such project", "project_id")
         return project
+
+    @rpc
+    def my_projects(self, token: str) -> dict:
+        """The projects the caller works in (an admin: every project of the company), with
+        their names, for pickers: from this service's copy of the directory's projects."""
+        actor = self.keys.actor(token)
+        stmt = select(store.Projects).where(store.Projects.c.company_id == actor.company_id)
+        if actor.role not in (Role.admin, Role.integration):
+            stmt = stmt.where(store.Projects.c.id.in_(list(actor.project_ids)))
+        rows = self.db.execute(stmt.order_by(store.Projects.c.name, store.Projects.c.id))
+        return {"items": [{"id": str(p.id), "name": p.name, "city": p.city} for p in rows]}
 
     @rpc
     def get_project_settings(self, token: str, project_id: str) -> dict:

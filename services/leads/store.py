@@ -5,7 +5,7 @@ directory's projects and consultants."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import (
     ARRAY,
@@ -18,7 +18,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     case,
+    delete,
     literal,
     select,
     text,
@@ -28,9 +30,10 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from kit import clock
+from kit.db import Prepared
 from kit.inbox import inbox_table
 from kit.outbox import outbox_table
-from kit.readcopy import projects_table, users_table
+from kit.readcopy import projects_table, revoked_tokens_table, users_table
 
 SCHEMA = "leads"
 
@@ -43,6 +46,7 @@ metadata = Base.metadata
 Outbox = outbox_table(metadata)
 Inbox = inbox_table(metadata)
 Users = users_table(metadata)
+RevokedTokens = revoked_tokens_table(metadata)
 Projects = projects_table(metadata)
 
 
@@ -293,6 +297,55 @@ class Rotation(Base):
     last_user_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
 
 
+class Handover(Base):
+    """A departure's handover (离职交接; its id is the directory's offboarding id) or a bulk
+    reassignment (批量转移): the plan, and counters the batches keep."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (UniqueConstraint("company_id", "idempotency_key"),
+                      Index("ix_handovers_moving", "requested_at",
+                            postgresql_where=text("status = 'moving'")))
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    kind: Mapped[str] = mapped_column(String(20))          # departure | reassign
+    user_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))   # the leaver
+    # Round-robin spreads over this team's consultants (the leaver's; a manager's own team
+    # for a reassignment); None: each customer's owner's team.
+    team_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    plan: Mapped[dict] = mapped_column(JSONB)
+    reason: Mapped[str] = mapped_column(String(50))
+    requested_by: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20))        # moving | done
+    total: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    moved: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    skipped: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class HandoverItem(Base):
+    """One customer of a handover and its planned new owner (None: the pool), decided when
+    the job was made, so a crash and a retry finish the same plan."""
+
+    __tablename__ = "handover_items"
+    __table_args__ = (Index("ix_handover_items_pending", "handover_id", "ordinal",
+                            postgresql_where=text("status = 'pending'")),
+                      Index("ix_handover_items_customer", "customer_id"))
+    handover_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    project_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    from_owner_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    planned_owner_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    status: Mapped[str] = mapped_column(String(20))        # pending | moved | skipped
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))  # as moved
+    replanned: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    note: Mapped[str | None] = mapped_column(Text)         # why re-planned, pooled, skipped
+    moved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class IdempotencyKey(Base):
     __tablename__ = "idempotency_keys"
     company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
@@ -300,6 +353,35 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     response: Mapped[dict] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PhoneCheckCount(Base):
+    """录入's known-phone checks per user and window: the rate limit that keeps the check
+    from being a way to enumerate numbers (domain.PHONE_CHECK_LIMIT)."""
+
+    __tablename__ = "phone_check_counts"
+    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+def count_phone_check(session: Session, user_id: uuid.UUID, window_start: datetime) -> int:
+    """Count one more check of the user in the window (atomically); the count so far.
+    Windows older than a day are dropped on the way."""
+    session.execute(delete(PhoneCheckCount).where(
+        PhoneCheckCount.user_id == user_id,
+        PhoneCheckCount.window_start < window_start - timedelta(days=1)))
+    stmt = insert(PhoneCheckCount).values(user_id=user_id, window_start=window_start, count=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["user_id", "window_start"],
+        set_={"count": PhoneCheckCount.count + 1}).returning(PhoneCheckCount.count)
+    return session.execute(stmt).scalar_one()
+
+
+def user_name(session: Session, user_id: uuid.UUID | None) -> str | None:
+    if user_id is None:
+        return None
+    return session.execute(select(Users.c.name).where(Users.c.id == user_id)).scalar()
 
 
 def claim_customer_key(session: Session, company_id: uuid.UUID, phone_index: str,
@@ -310,15 +392,19 @@ def claim_customer_key(session: Session, company_id: uuid.UUID, phone_index: str
 
     A concurrent insert of the same phone waits on the unique index and then sees the
     conflict, so exactly one request creates the customer."""
-    row = session.execute(
-        insert(CustomerKey).values(customer_id=customer_id, company_id=company_id,
-                                   phone_index=phone_index, first_lead_id=lead_id,
-                                   created_at=clock.now(), project_id=project_id, name=name,
-                                   phone_masked=phone_masked)
-        .on_conflict_do_nothing(index_elements=["company_id", "phone_index"])
-        .returning(CustomerKey.customer_id)
-    ).first()
+    row = _CLAIM_KEY.execute(session, customer_id=customer_id, company_id=company_id,
+                             phone_index=phone_index, first_lead_id=lead_id,
+                             created_at=clock.now(), project_id=project_id, name=name,
+                             phone_masked=phone_masked).first()
     return session.get(CustomerKey, row.customer_id) if row else None
+
+
+_CLAIM_KEY = Prepared(
+    insert(CustomerKey).values({name: bindparam(name) for name in (
+        "customer_id", "company_id", "phone_index", "first_lead_id", "created_at",
+        "project_id", "name", "phone_masked")})
+    .on_conflict_do_nothing(index_elements=["company_id", "phone_index"])
+    .returning(CustomerKey.customer_id))
 
 
 def phone_customers(session: Session, company_id: uuid.UUID, indexes: list[str]
@@ -388,9 +474,12 @@ def project(session: Session, project_id: uuid.UUID):
     return session.execute(select(Projects).where(Projects.c.id == project_id)).first()
 
 
+_ROTATION = Prepared(insert(Rotation).values(project_id=bindparam("project_id"),
+                                             last_user_id=None).on_conflict_do_nothing())
+
+
 def lock_rotation(session: Session, project_id: uuid.UUID) -> Rotation:
-    session.execute(insert(Rotation).values(project_id=project_id, last_user_id=None)
-                    .on_conflict_do_nothing())
+    _ROTATION.execute(session, project_id=project_id)
     return session.get(Rotation, project_id, with_for_update=True, populate_existing=True)
 
 
@@ -410,3 +499,4 @@ def open_customer_counts(session: Session, owners: list[uuid.UUID]) -> dict[uuid
                                   CustomerKey.merged_into.is_(None))
                            .group_by(CustomerKey.owner_id))
     return {owner: count for owner, count in rows}
+

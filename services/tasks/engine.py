@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -61,8 +61,10 @@ def complete(session: Session, task: store.Task, *, by, note: str | None = None)
 
 
 def open_tasks(session: Session, customer_id, stage: str | None = None) -> list[store.Task]:
-    stmt = select(store.Task).where(store.Task.customer_id == customer_id,
-                                    store.Task.status == c.TaskStatus.open.value)
+    """A customer's open tasks (or several customers', given a list), locked."""
+    wanted = (store.Task.customer_id.in_(customer_id) if isinstance(customer_id, list)
+              else store.Task.customer_id == customer_id)
+    stmt = select(store.Task).where(wanted, store.Task.status == c.TaskStatus.open.value)
     if stage is not None:
         stmt = stmt.where(store.Task.stage == stage)
     return list(session.scalars(stmt.with_for_update()))
@@ -75,19 +77,40 @@ def cancel(session: Session, tasks: list[store.Task], reason: str) -> None:
 
 
 def reassign_open(session: Session, customer_id, owner_id) -> None:
-    session.execute(update(store.Task).where(
-        store.Task.customer_id == customer_id, store.Task.status == c.TaskStatus.open.value,
-    ).values(owner_id=owner_id))
+    reassign_open_many(session, {customer_id: owner_id})
+
+
+def reassign_open_many(session: Session, owners: dict) -> None:
+    """Open tasks go to each customer's new owner (customer id → owner), deadlines and
+    alerts as they were: one statement for them all."""
+    if owners:
+        session.execute(_REASSIGN_OPEN, {"ids": list(owners), "owners": list(owners.values())})
+
+
+_REASSIGN_OPEN = text("""
+    UPDATE tasks.tasks AS t SET owner_id = o.owner_id
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:owners AS uuid[])) AS o(customer_id, owner_id)
+    WHERE t.customer_id = o.customer_id AND t.status = 'open'""")
 
 
 def track(session: Session, *, customer_id, company_id, project_id, owner_id, stage=None,
           at: datetime, progress: bool, owner_known: bool = True) -> None:
     """Remember the customer's last activity (and last progress: a stage move or a new
     owner) for the no-follow-up warnings and recycling."""
-    values = {"customer_id": customer_id, "company_id": company_id, "project_id": project_id,
-              "owner_id": owner_id, "stage": stage or "new", "last_activity_at": at,
-              "last_progress_at": at}
-    stmt = insert(store.Activity).values(**values)
+    track_many(session, [{"customer_id": customer_id, "company_id": company_id,
+                          "project_id": project_id, "owner_id": owner_id}],
+               stage=stage, at=at, progress=progress, owner_known=owner_known)
+
+
+def track_many(session: Session, customers: list[dict], *, stage=None, at: datetime,
+               progress: bool, owner_known: bool = True) -> None:
+    """track() for several customers at once (dicts of customer_id, company_id, project_id,
+    owner_id), all with the same moment and stage."""
+    if not customers:
+        return
+    rows = [{**row, "stage": stage or "new", "last_activity_at": at, "last_progress_at": at}
+            for row in customers]
+    stmt = insert(store.Activity)
     changes = {"last_activity_at": stmt.excluded.last_activity_at, "warned_at": None}
     if owner_known:
         changes["owner_id"] = stmt.excluded.owner_id
@@ -96,4 +119,5 @@ def track(session: Session, *, customer_id, company_id, project_id, owner_id, st
     if progress:
         changes["last_progress_at"] = stmt.excluded.last_progress_at
         changes["recycle_warned_at"] = None
-    session.execute(stmt.on_conflict_do_update(index_elements=["customer_id"], set_=changes))
+    session.execute(stmt.on_conflict_do_update(index_elements=["customer_id"], set_=changes),
+                    rows)

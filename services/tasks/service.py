@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from contracts import tasks as c
 from contracts.errors import Conflict, NotFound, ValidationFailed, parse
 from kit import clock
-from kit.readcopy import KeepsUserCopy
+from kit.readcopy import KeepsRevokedTokens, KeepsUserCopy
 from kit.scope import visibility
 from kit.service import KeyuanService, rpc
 from services.tasks import domain, engine, store
@@ -21,11 +21,12 @@ from services.tasks.sop_entrypoints import SopEngine
 
 
 class TasksService(TaskPrivacy, Notifications, CampaignDeliveries, Clocks, SopEngine,
-                   KeepsUserCopy, KeyuanService):
+                   KeepsUserCopy, KeepsRevokedTokens, KeyuanService):
     name = c.SERVICE
     outbox_table = store.Outbox
     inbox_table = store.Inbox
     users_table = store.Users
+    revoked_tokens_table = store.RevokedTokens
 
     @rpc
     def list(self, token: str, query: dict | None = None) -> dict:

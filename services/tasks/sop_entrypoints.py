@@ -3,7 +3,7 @@ cancels them; a follow-up completes the tasks it is evidence for; ownership move
 
 from __future__ import annotations
 
-from contracts import customers, leads
+from contracts import customers, handover, leads
 from contracts import tasks as c
 from contracts.actor import Role
 from contracts.envelope import Envelope
@@ -47,6 +47,25 @@ class SopEngine:
                                     correlation_id=env.correlation_id)
         else:
             engine.reassign_open(session, change.customer_id, change.owner_id)
+
+    @handles(leads.SERVICE, handover.CUSTOMERS_HANDED_OVER)
+    def on_customers_handed_over(self, session, env: Envelope) -> None:
+        """A handover's batch (离职交接, 批量转移): open tasks go with each customer to the
+        new owner, deadlines and alerts as they were; a customer handed to the pool has its
+        open tasks cancelled, as a release does. A new owner is progress (as a claim is):
+        the recycling clock starts again for them."""
+        batch = handover.HandedOver.model_validate(env.payload)
+        engine.reassign_open_many(session, {m.customer_id: m.owner_id for m in batch.moves
+                                            if m.owner_id is not None})
+        pooled = [m.customer_id for m in batch.moves if m.owner_id is None]
+        if pooled:
+            engine.cancel(session, engine.open_tasks(session, pooled),
+                          f"released to the pool: {batch.reason}")
+        engine.track_many(session, [{"customer_id": m.customer_id,
+                                     "company_id": batch.company_id,
+                                     "project_id": m.project_id, "owner_id": m.owner_id}
+                                    for m in batch.moves if m.project_id is not None],
+                          at=batch.at, progress=True)
 
     @handles(leads.SERVICE, leads.CUSTOMER_RELEASED)
     def on_customer_released(self, session, env: Envelope) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit.inbox import inbox_table
 from kit.outbox import outbox_table
-from kit.readcopy import users_table
+from kit.readcopy import revoked_tokens_table, users_table
 from kit.scope import Visibility, where_visible
 
 SCHEMA = "tasks"
@@ -36,6 +36,7 @@ metadata = Base.metadata
 Outbox = outbox_table(metadata)
 Inbox = inbox_table(metadata)
 Users = users_table(metadata)
+RevokedTokens = revoked_tokens_table(metadata)
 
 
 class Task(Base):

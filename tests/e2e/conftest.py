@@ -15,29 +15,70 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.infra import engine_of, fresh_infra
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
+def pytest_collection_modifyitems(config, items) -> None:
+    """Tests marked `stops_suite` stop the shared suite: they run after every other test of
+    this folder, whatever their names or the order they were given in, and before the tests
+    of the folders after it (no suite left running beside them)."""
+    here = Path(__file__).parent
+    stoppers = [item for item in items if item.get_closest_marker("stops_suite")]
+    if not stoppers:
+        return
+    rest = [item for item in items if not item.get_closest_marker("stops_suite")]
+    ours = [n for n, item in enumerate(rest) if here in Path(item.path).parents]
+    cut = ours[-1] + 1 if ours else len(rest)
+    items[:] = rest[:cut] + stoppers + rest[cut:]
+
+
+@pytest.fixture(scope="session")
+def infra(tmp_path_factory):
+    """The suite's own database and vhost, not the service tests': its relays would publish
+    their outbox rows and its consumers take their events (they share a pytest session)."""
+    yield from fresh_infra(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def engine(infra):
+    """On the suite's database. Its own fixture: the root `engine` is session-scoped too, and
+    the first folder to ask for it would hand its database to every later test."""
+    yield from engine_of(infra)
+
+
+# Below Linux's ephemeral range (32768-60999): a port the kernel picked for bind(0) may be
+# handed to one of the suite's own outgoing connections (to RabbitMQ, PostgreSQL) before the
+# service that was meant to listen on it binds it. Ports are taken from here at random.
+PORT_LOW, PORT_HIGH = 20000, 32000
+_taken: set[int] = set()
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def free_port_range(size: int) -> int:
-    """A base port with `size` consecutive free ports after it."""
-    for _ in range(50):
-        base = free_port()
-        if base + size > 65535:
-            continue
-        try:
-            for offset in range(size):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", base + offset))
+    """A base port with `size` consecutive free ports after it, none given out before."""
+    import random
+
+    for _ in range(200):
+        base = random.randrange(PORT_LOW, PORT_HIGH - size)
+        ports = range(base, base + size)
+        if _taken.isdisjoint(ports) and all(_bindable(p) for p in ports):
+            _taken.update(ports)
             return base
-        except OSError:
-            continue
     raise RuntimeError("no free port range")
+
+
+def free_port() -> int:
+    return free_port_range(1)
 
 
 class Suite:
@@ -73,8 +114,14 @@ class Suite:
 @pytest.fixture(scope="session")
 def suite(infra, tmp_path_factory):
     port, metrics_base = free_port(), free_port_range(6)
+    # `keyuan up` makes its secrets file (here, not in the repository) and the variables win
+    # over it: the suite runs on the session's keys, which the tests share (the vault).
     env = {**os.environ,
            "KEYUAN_ENV": "test",
+           "KEYUAN_SECRETS_FILE": str(tmp_path_factory.mktemp("secrets") / "secrets.env"),
+           "KEYUAN_SECRET_KEY": infra.secret_key,
+           "KEYUAN_DATA_KEY": infra.data_key,
+           "KEYUAN_INDEX_KEY": infra.index_key,
            "KEYUAN_DATABASE_URL": infra.database_url,
            "KEYUAN_AMQP_URI": infra.amqp_uri,
            "KEYUAN_GATEWAY_BIND": f"127.0.0.1:{port}",
@@ -87,7 +134,8 @@ def suite(infra, tmp_path_factory):
                                    env=env, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    # `keyuan up` itself waits up to 90 s for health and 60 s for the events to settle.
+    deadline = time.monotonic() + 240
     while "Ctrl-C stops everything" not in log.read_text(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:
             _kill_group(process)

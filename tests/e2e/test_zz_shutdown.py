@@ -1,4 +1,5 @@
-"""Runs last (by name): stop the shared suite as a user would and check nothing is left."""
+"""Runs last (marked stops_suite, see tests/e2e/conftest.py): stop the shared suite as a user
+would and check nothing is left."""
 
 import signal
 import socket
@@ -6,7 +7,7 @@ import subprocess
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.stops_suite]
 
 
 def test_ctrl_c_stops_every_process(suite):

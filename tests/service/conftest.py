@@ -9,6 +9,7 @@ import pytest
 from kombu import Connection, Producer
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from contracts import directory
 from contracts.actor import Actor, Role
@@ -63,22 +64,48 @@ class World:
         self.users: dict[str, dict] = {}
 
     def user(self, key: str, role: Role = Role.consultant, team=None, projects=None,
-             active: bool = True, on_duty: bool = True) -> dict:
+             active: bool = True, on_duty: bool = True, scopes: tuple[str, ...] = (),
+             revision: int = 1) -> dict:
+        """A user's fact as the directory publishes it (user.upserted). Services authorise
+        from their copy of it: put it there (add_users) before calling as them."""
         fact = directory.UserFact(
             id=uuid.uuid4(), company_id=self.company, name=key, role=role,
             team_id=team if team is not None else (
                 self.team if role in (Role.consultant, Role.manager) else None),
             project_ids=list(projects if projects is not None else [self.project]),
-            active=active, on_duty=on_duty, revision=1)
+            active=active, on_duty=on_duty, revision=revision, username=key,
+            scopes=list(scopes))
         self.users[key] = fact.model_dump(mode="json")
         return self.users[key]
 
-    def token(self, key: str, scopes: tuple[str, ...] = ()) -> str:
+    def system(self) -> dict:
+        """The company's `system` integration user as the directory makes and publishes it
+        with the company (the tasks service's notifier calls the customers service as it)."""
+        from services.directory.domain import SCOPES_BY_ROLE
+
+        fact = directory.UserFact(
+            id=auth.system_user_id(self.company), company_id=self.company, name="系统 system",
+            role=Role.integration, team_id=None, project_ids=[], active=True, on_duty=False,
+            revision=1, username=f"system@{self.company}",
+            scopes=list(SCOPES_BY_ROLE[Role.integration]))
+        self.users["system"] = fact.model_dump(mode="json")
+        return self.users["system"]
+
+    def changed(self, key: str, **change) -> dict:
+        """The user's next fact (revision + 1) with `change` applied, as the directory would
+        publish it after an edit."""
+        fact = {**self.users[key], **change, "revision": self.users[key]["revision"] + 1}
+        self.users[key] = directory.UserFact.model_validate(fact).model_dump(mode="json")
+        return self.users[key]
+
+    def token(self, key: str) -> str:
+        """The user's token as the directory's login issues it (their claims, a fresh jti,
+        rev = the fact's revision)."""
         fact = self.users[key]
         actor = Actor(user_id=fact["id"], company_id=fact["company_id"], role=fact["role"],
                       name=key, team_id=fact["team_id"], project_ids=tuple(fact["project_ids"]),
-                      scopes=scopes)
-        return auth.issue(actor, self.settings.secret_key, 600)[0]
+                      scopes=tuple(fact["scopes"]))
+        return auth.issue(actor, self.settings.secret_key, 600, rev=fact["revision"])[0]
 
     def project_fact(self, project_id=None, city="杭州") -> dict:
         return directory.ProjectFact(id=project_id or self.project, company_id=self.company,
@@ -101,7 +128,7 @@ def publish(settings, producer: str, body: dict) -> None:
                  serializer="json").publish(body, routing_key=body["type"], delivery_mode=2)
 
 
-def wait_for(check: Callable[[], object], timeout: float = 10.0, every: float = 0.05):
+def wait_for(check: Callable[[], object], timeout: float = 30.0, every: float = 0.05):
     """Poll until check() is truthy; returns its value (fails the test on timeout)."""
     return eventually(check, timeout, every)
 
@@ -125,6 +152,41 @@ def add_users(container, *facts):
     with entrypoint_hook(container, "on_user_upserted") as upsert:
         for fact in facts:
             upsert(envelope("directory", directory.USER_UPSERTED, fact))
+
+
+def add_to_directory(engine, world, key: str, publish_it: bool = True) -> dict:
+    """Make the world's user `key` a directory user (with the company, its system user, the
+    world's projects and teams) and return their fact as the directory has it now (the
+    world's fact becomes it). Without `publish_it` its user.upserted never leaves the outbox:
+    the event "has not arrived" anywhere."""
+    from services.directory import commands
+
+    fact = world.users[key]
+    with Session(engine) as session:
+        commands.upsert_company(session, world.company, "测试公司")
+        for project in (world.project, world.other_project):
+            session.execute(text(
+                "INSERT INTO directory.projects (id, company_id, name, city, revision) "
+                "VALUES (:p, :c, '滨江壹号', '杭州', 1) ON CONFLICT DO NOTHING"),
+                {"p": project, "c": world.company})
+        for team, project in ((world.team, world.project), (world.other_team, None)):
+            session.execute(text(
+                "INSERT INTO directory.teams (id, company_id, project_id, name, revision) "
+                "VALUES (:t, :c, :p, '销售组', 1) ON CONFLICT DO NOTHING"),
+                {"t": team, "c": world.company, "p": project})
+        user = commands.upsert_user(
+            session, uuid.UUID(fact["id"]), world.company, f"{key}.{fact['id'][:8]}",
+            "Keyuan@2026", key, fact["role"],
+            uuid.UUID(fact["team_id"]) if fact["team_id"] else None,
+            [uuid.UUID(p) for p in fact["project_ids"]], active=fact["active"])
+        user.scopes = list(fact["scopes"])  # granted (the role's own are added to them)
+        if not publish_it:
+            session.execute(text(
+                "DELETE FROM directory.outbox WHERE sent_at IS NULL "
+                "AND envelope->'payload'->>'id' = :u"), {"u": fact["id"]})
+        session.commit()
+        world.users[key] = commands.fact_of(session, user).model_dump(mode="json")
+    return world.users[key]
 
 
 def new_lead(world, phone="13800138000", **extra):

@@ -15,6 +15,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from contracts.actor import Role
+from contracts.errors import Unauthenticated
 from contracts.leads import LEAD_CREATED, LeadCreated
 from kit import clock
 from kit.crypto import Vault
@@ -121,6 +122,7 @@ def desk(infra, world, engine, start, container_factory):
     world.user("b")
     world.user("mgr", Role.manager)
     world.user("root", Role.admin)
+    world.system()  # the notifier, a directory user like any other
     yield Campaigns(infra, world, engine, start, container_factory)
     clock.reset()
     with engine.begin() as conn:   # nothing of this test left for later tests' services
@@ -278,7 +280,11 @@ def test_a_wechat_campaign_asks_each_owner_once_and_pool_customers_are_not_sent(
     assert started["recipients"] == 5
     shown = desk.delivered(started["id"], who="root")
     assert (shown["delivered"], shown["failed"], shown["not_sent"]) == (3, 0, 2)
-    assert desk.forwards("left") == []
+    # Nothing was handed to the one who left (who could not read it anyway: refused).
+    assert count(desk.engine, "SELECT count(*) FROM tasks.notifications WHERE recipient_id "
+                 "= :u", u=desk.world.users["left"]["id"]) == 0
+    with pytest.raises(Unauthenticated, match="deactivated"):
+        desk.forwards("left")
     [to_a] = desk.forwards("a")
     assert to_a["title"] == "营销活动：请向您的 2 位客户发送"
     assert "业主答谢会，周六下午三点" in to_a["body"]

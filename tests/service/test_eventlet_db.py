@@ -1,10 +1,10 @@
 """psycopg 3's default wait blocks eventlet: prove database waits overlap in a service."""
 
 from nameko.rpc import rpc
-from nameko.testing.services import entrypoint_hook
 from sqlalchemy import text
 
 from kit.db import Database
+from kit.rpc_client import RpcClient
 
 
 class Sleeper:
@@ -23,9 +23,14 @@ def test_eight_database_waits_in_one_service_process_run_at_the_same_time(start)
     import eventlet
 
     container = start(Sleeper)
-    with entrypoint_hook(container, "nap") as nap:
-        pool = eventlet.GreenPool(8)
-        spans = list(pool.imap(lambda _: nap(), range(8)))
+    # Eight callers over RabbitMQ (eight nameko entrypoint_hooks at once would patch the
+    # container over each other and unhook one another).
+    client = RpcClient(container.config["AMQP_URI"], pool_size=8)
+    try:
+        spans = list(eventlet.GreenPool(8).imap(lambda _: client.call("sleeper", "nap"),
+                                                range(8)))
+    finally:
+        client.close()
     latest_start = max(begin for begin, _ in spans)
     earliest_end = min(end for _, end in spans)
     # Had psycopg blocked the hub, each query would start after the previous one ended.

@@ -8,7 +8,7 @@ import pytest
 from contracts.actor import Role
 from contracts.errors import Forbidden, NotFound, ValidationFailed
 from kit import clock
-from tests.service.conftest import call, count
+from tests.service.conftest import add_users, call, count
 
 
 def events(engine, customer, event_type):
@@ -89,7 +89,7 @@ def test_nobody_outside_the_scope_moves_or_follows_up(customer_desk, world):
 
 def test_a_director_shortens_the_projects_funnel(customer_desk, world):
     container, customer = customer_desk
-    world.user("boss", Role.director)
+    add_users(container, world.user("boss", Role.director))
     short = {"stages": ["new", "contacted", "visited", "intent", "signed"]}
     with pytest.raises(Forbidden):
         call(container, "update_funnel", world.token("mgr"), str(world.project), short)

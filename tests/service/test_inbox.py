@@ -9,6 +9,7 @@ from prometheus_client import REGISTRY
 from contracts import leads
 from kit import clock
 from kit.crypto import Vault
+from services.analytics.service import AnalyticsService
 from services.customers.service import CustomerNotYetCreated, CustomersService
 from tests.service.conftest import count, envelope, publish, wait_for
 
@@ -43,6 +44,27 @@ def test_the_same_event_delivered_twice_creates_one_customer(infra, engine, worl
     assert count(engine, "SELECT count(*) FROM customers.outbox WHERE event_type = "
                  "'customer.created' AND envelope->'payload'->>'customer_id' = :id",
                  id=customer_id) == 1
+
+
+def test_the_same_event_delivered_twice_is_counted_once(infra, engine, world, start):
+    # The analytics counter is a bare +1: only the inbox keeps a repeat from counting twice
+    # (the customers service's own insert-on-conflict would hide a missing inbox).
+    container = start(AnalyticsService)
+    event = lead_created(infra, world)
+    seen = []
+
+    def ours(worker_ctx, result, exc_info) -> bool:
+        if worker_ctx.args and worker_ctx.args[0].get("id") == event["id"]:
+            seen.append(exc_info)
+        return len(seen) == 2
+
+    with entrypoint_waiter(container, "on_lead_created", timeout=30, callback=ours):
+        publish(infra, "leads", event)
+        publish(infra, "leads", event)
+    assert seen == [None, None]
+    assert count(engine, "SELECT coalesce(sum(count), 0) FROM analytics.daily_counts "
+                 "WHERE company_id = :company AND metric = 'leads'",
+                 company=str(world.company)) == 1
 
 
 def duplicates_ignored() -> float:

@@ -145,6 +145,35 @@ def test_send_test_notice_goes_over_the_kinds_route(tasks, world, engine):
     assert refused.value.field == "kind"
 
 
+def test_a_channel_test_goes_over_that_channel_and_tells_how_it_fared(tasks, world, engine):
+    admin = world.token("admin")
+    with StandIn() as robot, StandIn(answer_always(200, {"errcode": 310000,
+                                                         "errmsg": "sign not match"})) as ding:
+        configure(tasks, world, {"channels": {          # configured, but no route names them
+            "wecom": {"url": f"{robot.url}/send?key=K"},
+            "dingtalk": {"url": f"{ding.url}/robot/send?access_token=T"}}})
+        sent = call(tasks, "send_test_notice", admin, {"kind": "escalation", "channel": "wecom"})
+        assert sent["channels"] == ["inbox", "wecom"]
+        done = wait_for(lambda: (r := call(tasks, "test_notice_result", admin,
+                                           sent["notification_id"]))["deliveries"][0]["status"]
+                        != "pending" and r)
+        assert done["deliveries"] == [{"channel": "wecom", "status": "sent", "attempts": 1,
+                                       "error": None,
+                                       "sent_at": done["deliveries"][0]["sent_at"]}]
+        assert len(robot.received) == 1 and "测试通知" in robot.texts()[0]
+        failing = call(tasks, "send_test_notice", admin, {"channel": "dingtalk"})
+        tried = wait_for(lambda: (r := call(tasks, "test_notice_result", admin,
+                                            failing["notification_id"]))["deliveries"][0]
+                         ["error"] and r)
+        assert "310000" in tried["deliveries"][0]["error"]
+        assert "access_token" not in tried["deliveries"][0]["error"]
+        assert len(robot.received) == 1                 # the wecom robot heard nothing more
+    with pytest.raises(NotFound):
+        call(tasks, "test_notice_result", admin, str(uuid.uuid4()))
+    with pytest.raises(Forbidden):
+        call(tasks, "test_notice_result", world.token("a"), sent["notification_id"])
+
+
 # --- retries, failures, metrics -------------------------------------------------------------
 
 def test_a_robot_failing_twice_gets_the_notice_on_the_third_try(tasks, world, engine):

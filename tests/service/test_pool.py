@@ -62,8 +62,12 @@ def test_the_daily_claim_cap_holds(people, world):
     call(people, "update_project_settings", world.token("boss"), str(world.project),
          {"pool": {"daily_claim_cap": 2, "cooling_days": 0}})
     customers = [pooled_customer(people, world) for _ in range(3)]
+    standing = call(people, "pool", world.token("a"))
+    assert (standing["claims_left"], standing["daily_claim_cap"]) == (2, 2)
     call(people, "claim", world.token("a"), customers[0])
+    assert call(people, "pool", world.token("a"))["claims_left"] == 1   # shown on 公海
     call(people, "claim", world.token("a"), customers[1])
+    assert call(people, "pool", world.token("a"))["claims_left"] == 0
     with pytest.raises(Forbidden, match="daily claim limit"):
         call(people, "claim", world.token("a"), customers[2])
     assert call(people, "claim", world.token("b"), customers[2])["owner_id"] == \

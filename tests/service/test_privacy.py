@@ -23,7 +23,15 @@ from services.directory.service import DirectoryService
 from services.service_desk.service import ServiceDeskService
 from services.tasks.service import TasksService
 from tests import privacy_scan
-from tests.service.conftest import add_customer, add_users, call, count, unique_phone, wait_for
+from tests.service.conftest import (
+    add_customer,
+    add_to_directory,
+    add_users,
+    call,
+    count,
+    unique_phone,
+    wait_for,
+)
 
 WAIT = 60   # seconds an event may take to cross services on a busy 2-core machine
 
@@ -32,7 +40,8 @@ def people(world) -> list[dict]:
     return [world.user("a"), world.user("b"), world.user("c", team=world.other_team),
             world.user("mgr", Role.manager),
             world.user("mgr2", Role.manager, team=world.other_team),
-            world.user("root", Role.admin), world.user("svc", Role.service_agent),
+            world.user("root", Role.admin, scopes=("pii:reveal",)),
+            world.user("svc", Role.service_agent),
             world.user("agent", Role.channel_agent)]
 
 
@@ -45,14 +54,15 @@ def desk(start, world):
 
 
 @pytest.fixture
-def suite(start, world, leads):
+def suite(start, world, leads, engine):
     """Every service, as data-subject requests need them all."""
-    facts = people(world)
+    people(world)
+    add_to_directory(engine, world, "root")  # the one who asks every service, the directory too
     containers = {"leads": leads, "customers": start(CustomersService),
                   "tasks": start(TasksService), "analytics": start(AnalyticsService),
                   "directory": start(DirectoryService), "service_desk": start(ServiceDeskService)}
-    for name in ("leads", "customers", "tasks"):
-        add_users(containers[name], *facts)
+    for name in ("leads", "customers", "tasks", "analytics", "service_desk"):
+        add_users(containers[name], *world.users.values())
     yield containers
     clock.reset()
 
@@ -62,7 +72,7 @@ def e164() -> str:
 
 
 def root(world) -> str:
-    return world.token("root", scopes=("pii:reveal",))
+    return world.token("root")  # an admin holding pii:reveal
 
 
 def lead(leads, world, who: str, phone: str, name: str = "欧阳测试", **extra) -> dict:

@@ -13,6 +13,7 @@ from kit import clock
 from kit.crypto import Vault
 from tests.service.conftest import (
     add_customer,
+    add_users,
     call,
     count,
     envelope,
@@ -31,7 +32,7 @@ def fill(container, world, who: str, customer: str, **fields) -> dict:
 
 def test_a_project_names_its_stages_and_every_view_speaks_them(customer_desk, world):
     container, customer = customer_desk
-    world.user("boss", Role.director)
+    add_users(container, world.user("boss", Role.director))
     renamed = call(container, "update_funnel", world.token("boss"), str(world.project), {
         "stages": ["new", "contacted", "visited", "intent", "subscribed", "signed"],
         "labels": {"signed": "网签", "subscribed": "认购", "lost": "战败"}})
@@ -52,7 +53,7 @@ def test_a_project_names_its_stages_and_every_view_speaks_them(customer_desk, wo
 
 def test_stage_names_must_tell_stages_apart(customer_desk, world):
     container, _ = customer_desk
-    world.user("boss", Role.director)
+    add_users(container, world.user("boss", Role.director))
     stages = ["new", "contacted", "visited", "signed"]
     cases = [({"visited": "签约"}, "labels.visited"),   # the name of another stage
              ({"intent": "意向"}, "labels.intent"),                       # not in this funnel
@@ -70,7 +71,7 @@ def test_stage_names_must_tell_stages_apart(customer_desk, world):
 
 def test_completeness_counts_what_the_project_requires(customer_desk, world, infra, engine):
     container, customer = customer_desk
-    world.user("boss", Role.director)
+    add_users(container, world.user("boss", Role.director))
     fresh = call(container, "get", world.token("a"), customer)
     # The standard setup: budget, layouts and purpose are required; name and phone are there.
     assert fresh["missing_required"] == ["budget", "layouts", "purpose"]
@@ -105,7 +106,7 @@ def test_completeness_counts_what_the_project_requires(customer_desk, world, inf
 
 def test_profile_field_refusals_name_the_field(customer_desk, world):
     container, _ = customer_desk
-    world.user("boss", Role.director)
+    add_users(container, world.user("boss", Role.director))
     cases = [({"required": ["budget"], "optional": ["budget"]}, "optional"),
              ({"required": ["tag:no_such_dimension"], "optional": []}, "required"),
              ({"required": ["salary"], "optional": []}, "required.0"),
@@ -167,3 +168,33 @@ def test_a_new_customer_starts_with_what_their_lead_said(customer_desk, world, i
     [referred] = call(container, "referrals", world.token("a"), old_owner)["items"]
     assert referred["customer_id"] == str(lead.customer_id)
     assert referred["referral_reward"] == "none"    # earned from 首次接访 on
+
+
+def test_managers_find_the_silent_customers_longest_silent_first(customer_desk, world, infra,
+                                                                  engine):
+    container, new_arrival = customer_desk          # owned by a, never followed up
+    quiet = add_customer(container, infra, world, "b", "+86" + unique_phone())
+    spoken_to = add_customer(container, infra, world, "b", "+86" + unique_phone())
+
+    def back_date(customer: str, created_days: int, followup_days: int | None) -> None:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE customers.customers SET created_at = now() - make_interval(days => %s),"
+                " last_followup_at = CASE WHEN %s::int IS NULL THEN NULL"
+                " ELSE now() - make_interval(days => %s::int) END WHERE id = %s",
+                (created_days, followup_days, followup_days, customer))
+
+    back_date(new_arrival, 1, None)     # arrived yesterday: not silent yet
+    back_date(quiet, 20, 10)            # last spoken to 10 days ago
+    back_date(spoken_to, 20, 1)         # spoken to yesterday
+    silent = call(container, "list", world.token("mgr"), {"silent_days": 3})
+    assert [c["id"] for c in silent["items"]] == [quiet] and silent["total"] == 1
+    back_date(new_arrival, 5, None)     # never followed up, arrived 5 days ago: silent since
+    silent = call(container, "list", world.token("mgr"), {"silent_days": 3})["items"]
+    assert [c["id"] for c in silent] == [quiet, new_arrival]
+    # A consultant's own list only.
+    assert [c["id"] for c in call(container, "list", world.token("a"),
+                                  {"silent_days": 3})["items"]] == [new_arrival]
+    with pytest.raises(ValidationFailed) as bad:
+        call(container, "list", world.token("mgr"), {"silent_days": 0})
+    assert bad.value.field == "silent_days"

@@ -29,7 +29,7 @@ def leads(start, world):
     with entrypoint_hook(container, "on_project_upserted") as project:
         project(envelope("directory", directory.PROJECT_UPSERTED, world.project_fact()))
     with entrypoint_hook(container, "on_user_upserted") as upsert:
-        for fact in (world.user("a"), world.users["mgr"]):
+        for fact in (world.user("a"), world.users["mgr"], world.users["admin"]):
             upsert(envelope("directory", directory.USER_UPSERTED, fact))
     return container
 

@@ -52,3 +52,55 @@ def test_a_token_whose_claims_were_edited_is_refused(actor):
 def test_junk_is_refused(junk):
     with pytest.raises(Unauthenticated):
         auth.verify(junk, SECRET)
+
+
+def test_every_token_has_its_own_id_and_the_users_revision(actor):
+    one, _ = auth.issue(actor, SECRET, 60, rev=7)
+    two, _ = auth.issue(actor, SECRET, 60, rev=7)
+    first, second = auth.decode(one, SECRET), auth.decode(two, SECRET)
+    assert first["jti"] != second["jti"] and len(first["jti"]) == 32
+    assert first["rev"] == 7
+
+
+def test_a_token_without_an_id_is_refused(actor):
+    import jwt
+
+    claims = {**auth.decode(auth.issue(actor, SECRET, 60)[0], SECRET)}
+    del claims["jti"]
+    with pytest.raises(Unauthenticated):
+        auth.verify(jwt.encode(claims, SECRET, algorithm=auth.ALGORITHM), SECRET)
+
+
+def fact_of(actor, **change):
+    from contracts.directory import UserFact
+
+    return UserFact(id=actor.user_id, company_id=actor.company_id, name="陈晓明（新）",
+                    role=actor.role, team_id=actor.team_id, project_ids=[uuid.uuid4()],
+                    active=True, on_duty=True, revision=3, scopes=["pii:reveal"]).model_copy(
+        update=change)
+
+
+def test_the_actor_is_what_the_directory_says_now(actor):
+    fact = fact_of(actor)
+    now = auth.authorise(actor, fact, revoked=False)
+    assert now.project_ids == tuple(fact.project_ids) and now.scopes == ("pii:reveal",)
+    assert now.name == "陈晓明（新）" and now.user_id == actor.user_id
+
+
+@pytest.mark.parametrize(("fact", "revoked", "why"), [
+    (None, False, "does not know"),
+    ({"active": False}, False, "deactivated"),
+    ({}, True, "logged out"),
+    ({"role": Role.admin}, False, "role"),
+    ({"company_id": uuid.uuid4()}, False, "company"),
+])
+def test_the_directory_refuses_what_the_token_claims(actor, fact, revoked, why):
+    known = None if fact is None else fact_of(actor, **fact)
+    with pytest.raises(Unauthenticated, match=why):
+        auth.authorise(actor, known, revoked)
+
+
+def test_a_companys_system_user_has_one_id_wherever_it_is_computed():
+    company = uuid.uuid4()
+    assert auth.system_user_id(company) == auth.system_user_id(uuid.UUID(str(company)))
+    assert auth.system_user_id(company) != auth.system_user_id(uuid.uuid4())

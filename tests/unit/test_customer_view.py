@@ -36,3 +36,13 @@ def test_reveal_needs_ownership_or_the_pii_scope():
     assert domain.may_reveal(viewer(OWNER), OWNER)
     assert domain.may_reveal(viewer(uuid.uuid4(), Role.director, ("pii:reveal",)), OWNER)
     assert not domain.may_reveal(viewer(uuid.uuid4(), Role.manager), OWNER)
+
+
+def test_a_grade_follows_the_warmest_lead_unless_a_person_set_it():
+    from services.customers.domain import GRADED_BY_LEAD, GRADED_BY_PERSON, grade_after_lead
+    assert grade_after_lead(None, None, "C") == "C"
+    assert grade_after_lead("C", GRADED_BY_LEAD, "B") == "B"
+    assert grade_after_lead("B", GRADED_BY_LEAD, "C") is None
+    assert grade_after_lead("B", GRADED_BY_LEAD, "B") is None
+    assert grade_after_lead("D", GRADED_BY_PERSON, "A") is None
+    assert grade_after_lead("B", GRADED_BY_LEAD, None) is None

@@ -574,3 +574,20 @@ def test_dockerignore_keeps_secrets_and_local_state_out() -> None:
     }
     assert {".git", ".venv", ".env", ".env.*"} <= ignored
     assert not {"pyproject.toml", "README.md"} & ignored, "pip install . needs them"
+
+
+def test_the_image_carries_the_web_apps_build_where_the_gateway_serves_it() -> None:
+    instructions = dockerfile_instructions()
+    stages = [arg.split() for op, arg in instructions if op == "FROM"]
+    assert ["${NODE_IMAGE}", "AS", "web"] in stages
+    web = instructions[[op for op, _ in instructions].index("FROM") + 1:]
+    assert any(op == "RUN" and "npm ci" in arg for op, arg in web)
+    assert any(op == "RUN" and "npm run build" in arg for op, arg in web)
+    last_stage = max(i for i, (op, _) in enumerate(instructions) if op == "FROM")
+    copies = [arg for op, arg in instructions[last_stage:] if op == "COPY"]
+    assert "--from=web /web/dist /opt/keyuan/web/dist" in copies
+    env = " ".join(arg for op, arg in instructions[last_stage:] if op == "ENV")
+    assert "KEYUAN_WEB_DIST_DIR=/opt/keyuan/web/dist" in env
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    assert "**/node_modules" in ignored and "**/dist" in ignored
+    assert "web" not in ignored, "the web stage copies web/"

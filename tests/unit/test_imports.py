@@ -222,6 +222,32 @@ def test_a_header_we_cannot_use_is_refused_naming_mapping(headers, mapping, word
     assert caught.value.field == "mapping"
 
 
+def test_a_preview_shows_each_header_with_its_field_and_the_first_rows():
+    for content, filename in ((csv_bytes([HEADER] + [r for r, _, _ in MESSY]), "a.csv"),
+                              (xlsx_bytes([HEADER] + [r for r, _, _ in MESSY], above=2),
+                               "a.xlsx")):
+        preview = imports.preview_table(content, filename, rows=3)
+        assert [(c["header"], c["field"]) for c in preview["columns"]] == [
+            ("序号", ""), ("客户姓名", "name"), ("手机号", "phone"), ("来源", "channel"),
+            ("预算（万元）", "budget"), ("意向面积", "area"), ("置业目的", "purpose"),
+            ("录入人", "")]
+        assert preview["missing"] == [] and "sub_source" in preview["fields"]
+        # The blank line is skipped; every row has one text per header.
+        assert [row[1] for row in preview["rows"]] == ["张三", "李四", "王五"]
+        assert all(len(row) == len(HEADER) for row in preview["rows"])
+
+
+def test_a_preview_of_unusual_headers_names_what_is_missing_and_takes_a_mapping():
+    content = csv_bytes([["顾客", "Mobile No.", "说明"], ["甲", "13800138000", "x"]])
+    assert imports.preview_table(content, "a.csv")["missing"] == ["name", "phone"]
+    mapped = imports.preview_table(content, "a.csv", {"顾客": "name", "Mobile No.": "phone"})
+    assert mapped["missing"] == []
+    assert [c["field"] for c in mapped["columns"]] == ["name", "phone", "note"]
+    with pytest.raises(ValidationFailed) as caught:
+        imports.preview_table(content, "a.csv", {"顾客": "salary"})
+    assert caught.value.field == "mapping"
+
+
 # ---------------------------------------------------------------- the file itself
 
 @pytest.mark.parametrize(("content", "filename", "words"), [

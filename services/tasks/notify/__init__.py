@@ -41,7 +41,8 @@ Campaigns (`campaigns`, `campaign_entrypoints`, rules in `campaign_rules`): the 
 service's `campaign.started` records a `campaigns` row (idempotent: the inbox, and the
 campaign id as key). The `expand_campaigns` timer leases due campaigns (SKIP LOCKED, then
 committed: no row lock is held during the RPC), asks `customers.campaign_recipients` for
-the next page with an integration token it mints (user `campaign_rules.NOTIFIER_ID`), and
+the next page with an integration token it mints (the company's `system` user,
+`campaign_rules.notifier_id`, a directory user like any other), and
 records one `campaign_deliveries` row per recipient (unique per campaign and customer) and
 the cursor, in one transaction that first checks the cursor is still the one it read; a
 failed call is asked again with the notifications' backoff (NotFound, Forbidden or

@@ -76,8 +76,8 @@ class CampaignDeliveries:
         settings = self.keys.settings
         replies = []
         for claim in claims:
-            token, _ = auth.issue(Actor(user_id=rules.NOTIFIER_ID, company_id=claim.company_id,
-                                        role=Role.integration),
+            token, _ = auth.issue(Actor(user_id=rules.notifier_id(claim.company_id),
+                                        company_id=claim.company_id, role=Role.integration),
                                   settings.secret_key, TOKEN_TTL_SECONDS)
             after = str(claim.cursor) if claim.cursor else None
             try:

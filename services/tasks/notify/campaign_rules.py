@@ -15,13 +15,19 @@ from pydantic import BaseModel, BeforeValidator
 from contracts.customers import CampaignChannel
 from contracts.errors import Forbidden, NotFound, ValidationFailed
 from contracts.tasks import CampaignProgress
-from kit import clock
+from kit import auth, clock
 from services.tasks.notify.domain import absolute_link
 from services.tasks.notify.store import DELIVERED, FAILED, NOT_SENT, PENDING
 
-# The tasks service's notifier when it calls the customers service with an integration
-# token it mints itself: a fixed id, so the calls are recognisable in any log or audit.
-NOTIFIER_ID = uuid.UUID("7a3c1e52-5f0b-4c8e-9d2a-6e6f74696669")
+
+def notifier_id(company_id: uuid.UUID) -> uuid.UUID:
+    """Who the tasks service's notifier is when it calls the customers service with an
+    integration token it mints itself: the company's `system` integration user, which the
+    directory makes with the company (the customers service authorises it from its copy of
+    the directory's facts like anyone else), recognisable in any log or audit."""
+    return auth.system_user_id(company_id)
+
+
 SMS = CampaignChannel.sms.value
 # We hold no customer's WeCom id and customers have no in-app inbox: these channels are
 # handed to the customers' own consultants, one notice each.

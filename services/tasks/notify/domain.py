@@ -4,7 +4,7 @@ receive, and the retry schedule of a delivery."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from contracts.tasks import NoticeChannel
@@ -35,6 +35,11 @@ class Planned:
 
     channel: str
     skipped: str | None = None
+
+
+def only(routing: Routing, kind: str, channel: str) -> Routing:
+    """`routing` with notices of `kind` sent over `channel` alone (a test of that channel)."""
+    return replace(routing, routes={**routing.routes, kind: (channel,)})
 
 
 def plan(routing: Routing, kind: str, recipient_id) -> list[Planned]:

@@ -163,6 +163,11 @@ class CampaignDelivery(Base):
     status_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+def deliveries_of(session: Session, notification_id) -> list[Delivery]:
+    return list(session.scalars(select(Delivery).where(
+        Delivery.notification_id == notification_id).order_by(Delivery.channel)))
+
+
 def stored_config(session: Session, company_id) -> dict:
     row = session.get(NotificationSettings, company_id)
     return row.config if row is not None else {}

@@ -1,0 +1,39 @@
+"""What the administration mixins share: the caller as the directory knows them now, and
+ids from the path."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from contracts.actor import Actor
+from contracts.errors import Unauthenticated, ValidationFailed
+from kit.service import Keys
+from services.directory import domain
+from services.directory.store import Team, User
+
+
+def parse_id(value, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise ValidationFailed("not a valid id", field) from None
+
+
+class Administration:
+    """Base of the administration mixins of DirectoryService."""
+
+    db: Session
+    keys: Keys
+
+    def _administrator(self, token: str) -> Actor:
+        """The caller from the directory's own current rows (role, team, projects, scopes),
+        not from the token's claims: a demoted or deactivated admin's token no longer
+        administers anything."""
+        claimed = self.keys.actor(token)
+        user = self.db.get(User, claimed.user_id)
+        if user is None or not user.active or user.company_id != claimed.company_id:
+            raise Unauthenticated("this user no longer exists", "token")
+        team = self.db.get(Team, user.team_id) if user.team_id else None
+        return domain.actor_of(user, team.project_id if team else None)
