@@ -20,6 +20,15 @@ describe('今日', () => {
     expect(sorted.dueToday.map((t) => t.id)).toEqual(['tonight'])
     expect(sorted.later).toBe(1)
   })
+  it('shows a task due soon after midnight with today\'s (a late lead\'s first call)', () => {
+    const lateEvening = new Date('2026-12-02T15:55:00Z')   // 23:55 in Shanghai
+    const sorted = todaysTasks([
+      task('first call', '2026-12-02T16:10:00Z'),          // 00:10 on the 3rd
+      task('tomorrow', '2026-12-03T01:00:00Z'),            // 09:00 on the 3rd
+    ], lateEvening)
+    expect(sorted.dueToday.map((t) => t.id)).toEqual(['first call'])
+    expect(sorted.later).toBe(1)
+  })
   it('shows unread warnings only', () => {
     const n = (kind: string, read = false) => ({ id: kind, kind, title: '', body: '', link: null, created_at: '', read })
     expect(warnings([n('no_followup_warning'), n('recycle_warning', true), n('task_overdue')]).map((x) => x.id))
