@@ -4,6 +4,7 @@
 // their own group and folder under areas/.
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { homeOf, passwordPageOf, restore, session, STAFF } from '@/lib/session'
+import { mayOpen } from '@/lib/roles'
 import { prefetchToday } from '@/areas/consultant/todayData'
 
 const consultant: RouteRecordRaw = {
@@ -77,8 +78,7 @@ router.beforeEach(async (to) => {
   // A first login (or a reset) may do one thing: change the password.
   if (session.mustChangePassword && to.path !== passwordPageOf(user)) return passwordPageOf(user)
   if (to.path === '/') return homeOf(user)
-  const roles = to.matched.map((r) => r.meta.roles as string[] | undefined).find(Boolean)
-  if (roles && !roles.includes(user.role)) {
+  if (!to.matched.every((r) => mayOpen(r.meta, user))) {
     // Not yours: a desk address shows "not found" where it was typed; elsewhere, your home.
     const hidden = to.matched.map((r) => r.meta.strangers as string | undefined).find(Boolean)
     if (!hidden) return homeOf(user)

@@ -3,7 +3,7 @@
 // Someone else typing one of these addresses sees "not found" (`strangers`), as the API
 // would answer them.
 import type { RouteRecordRaw } from 'vue-router'
-import { ADMINISTRATORS, DESK } from '@/lib/roles'
+import { ADMIN_ONLY, ADMINISTRATORS, DESK, mayAudit } from '@/lib/roles'
 
 const deskLayout = () => import('@/areas/desk/DeskLayout.vue')
 
@@ -20,6 +20,7 @@ const desk: RouteRecordRaw = {
     { path: 'lead-rules', name: 'desk-lead-rules', component: () => import('@/areas/desk/settings/LeadRulesPage.vue'), meta: { title: '线索规则' } },
     { path: 'sop', name: 'desk-sop', component: () => import('@/areas/desk/settings/SopPage.vue'), meta: { title: 'SOP 模板' } },
     { path: 'funnel', name: 'desk-funnel', component: () => import('@/areas/desk/settings/FunnelFieldsPage.vue'), meta: { title: '阶段与字段' } },
+    { path: 'reception', name: 'desk-reception', component: () => import('@/areas/desk/reception/ReceptionLinePage.vue'), meta: { title: '接待轮岗' } },
     { path: 'departures', name: 'desk-departures', component: () => import('@/areas/desk/DeparturesPage.vue'), meta: { title: '离职交接' } },
     { path: 'imports', name: 'desk-imports', component: () => import('@/areas/desk/growth/ImportPage.vue'), meta: { title: '导入客户' } },
     { path: 'segments', name: 'desk-segments', component: () => import('@/areas/desk/growth/SegmentsPage.vue'), meta: { title: '客群与活动' } },
@@ -35,9 +36,9 @@ const admin: RouteRecordRaw = {
     { path: 'users', name: 'admin-users', component: () => import('@/areas/admin/UsersPage.vue'), meta: { title: '用户管理' } },
     { path: 'teams', name: 'admin-teams', component: () => import('@/areas/admin/TeamsPage.vue'), meta: { title: '团队管理' } },
     { path: 'projects', name: 'admin-projects', component: () => import('@/areas/admin/ProjectsPage.vue'), meta: { title: '项目管理' } },
-    { path: 'channels', name: 'admin-channels', component: () => import('@/areas/admin/ChannelsPage.vue'), meta: { title: '渠道' } },
-    { path: 'notifications', name: 'admin-notifications', component: () => import('@/areas/admin/NotificationsPage.vue'), meta: { title: '通知' } },
-    { path: 'privacy', name: 'admin-privacy', component: () => import('@/areas/admin/PrivacyPage.vue'), meta: { title: '隐私与审计' } },
+    { path: 'channels', name: 'admin-channels', component: () => import('@/areas/admin/ChannelsPage.vue'), meta: { title: '渠道', roles: ADMIN_ONLY } },
+    { path: 'notifications', name: 'admin-notifications', component: () => import('@/areas/admin/NotificationsPage.vue'), meta: { title: '通知', roles: ADMIN_ONLY } },
+    { path: 'privacy', name: 'admin-privacy', component: () => import('@/areas/admin/PrivacyPage.vue'), meta: { title: '隐私与审计', may: mayAudit } },
   ],
 }
 
