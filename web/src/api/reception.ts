@@ -16,8 +16,11 @@ export interface Line {
 
 const base = (projectId: string) => `/api/projects/${projectId}/reception`
 export const line = (projectId: string) => get<Line>(base(projectId))
-export const join = (projectId: string) => post<Line>(`${base(projectId)}/join`)
-export const leave = (projectId: string) => post<Line>(`${base(projectId)}/leave`)
+// Yourself when no user is named; a manager names a member of their team.
+export const join = (projectId: string, userId?: string) =>
+  post<Line>(`${base(projectId)}/join`, userId ? { user_id: userId } : undefined)
+export const leave = (projectId: string, userId?: string) =>
+  post<Line>(`${base(projectId)}/leave`, userId ? { user_id: userId } : undefined)
 export const next = (projectId: string) => post<{ user_id: string; queue: Slot[] }>(`${base(projectId)}/next`)
 export const skip = (projectId: string, userId: string) =>
   post<Line>(`${base(projectId)}/skip`, { user_id: userId })
