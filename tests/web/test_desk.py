@@ -288,11 +288,30 @@ def test_a_consultant_cannot_reach_the_desk(app, suite):
     assert suite.get(f"/api/users/{chen}/offboard", "hz.chen").status_code == 403
 
 
+def test_a_director_typing_an_admin_only_address_sees_not_found(app, suite):
+    """A director administers teams and users but not the company's channels or notices:
+    those addresses say 页面不存在 where they were typed, and the API refuses them too."""
+    at_desk(app)
+    page = app.sign_in("director")
+    page.get_by_role("navigation", name="工作台导航").wait_for()
+    nav = page.get_by_role("navigation", name="工作台导航")
+    assert nav.get_by_role("link", name="渠道").count() == 0
+    for path in ("/admin/channels", "/admin/notifications", "/admin/privacy"):
+        page.goto(f"{suite.url}{path}")
+        page.get_by_text("页面不存在").wait_for()
+        assert page.url == f"{suite.url}{path}"
+    page.goto(f"{suite.url}/admin/teams")
+    page.get_by_role("heading", name="团队管理").wait_for()   # what a director does administer
+    assert suite.get("/api/channels", "director").status_code == 403
+    assert suite.get("/api/privacy/audit", "director").status_code == 403
+
+
 DESK_PAGES = [("desk-customers", "/desk/customers", "团队客户列表"),
               ("desk-tasks", "/desk/tasks", "团队任务"),
               ("desk-pool", "/desk/pool", "公海分配"),
               ("desk-departures", "/desk/departures", "选择离职人员"),
-              ("desk-completeness", "/desk/completeness", "客户信息完善率")]
+              ("desk-completeness", "/desk/completeness", "客户信息完善率"),
+              ("desk-reception", "/desk/reception", "下一位接待")]
 ADMIN_PAGES = [("admin-users", "/admin/users", "用户管理"),
                ("admin-teams", "/admin/teams", "团队管理"),
                ("admin-projects", "/admin/projects", "项目管理")]

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fromRows, rowKeyForPath, toRows, type SopTemplate } from './sopForm'
+import { fromRows, rowKeyForPath, toRows, toSettings, withStages, type SopTemplate } from './sopForm'
 
 const template: SopTemplate = {
   opens: '09:00',
@@ -36,6 +36,31 @@ describe('sopForm', () => {
     expect(rowKeyForPath('stages.1.tasks.1.due_after', rows)).toBe('visited.1.due_after')
     expect(rowKeyForPath('stages.visited.tasks.0.title', rows)).toBe('visited.0.title')
     expect(rowKeyForPath('stages.visited.tasks.5.title', rows)).toBeNull()
-    expect(rowKeyForPath('opens', rows)).toBeNull()
+    expect(rowKeyForPath('opens', rows)).toBe('settings.opens')
+    expect(rowKeyForPath('max_tasks', rows)).toBeNull()
+  })
+
+  it('offers every stage of the funnel and saves only those given tasks', () => {
+    const rows = withStages(toRows(template), ['new', 'contacted', 'invited', 'visited'])
+    expect(rows.map((r) => r.stage)).toEqual(['new', 'contacted', 'invited', 'visited'])
+    expect(fromRows(template, rows).stages.map((s) => s.stage)).toEqual(['new', 'visited'])
+    rows[2].tasks.push({ key: 'brochure', title: '发送楼书', due_after: '1d', remind_before: '', working_hours: false, evidence: 'manual', rest: {} })
+    const sent = fromRows(template, rows)
+    expect(sent.stages.map((s) => s.stage)).toEqual(['new', 'invited', 'visited'])
+    // The API counts stages in what was sent: index 1 is 邀约到访 now.
+    expect(rowKeyForPath('stages.1.tasks.0.due_after', rows)).toBe('invited.0.due_after')
+    expect(rowKeyForPath('stages.2.tasks.1.title', rows)).toBe('visited.1.title')
+  })
+
+  it('edits the office hours and the silence and recycling days', () => {
+    const settings = toSettings(template)
+    expect(settings).toMatchObject({ opens: '09:00', silence_warning_days: '3', recycle_after_days: '' })
+    settings.silence_warning_days = ' 5 '
+    settings.recycle_after_days = '20'
+    settings.closes = '20:30'
+    const sent = fromRows(template, toRows(template), settings)
+    expect([sent.silence_warning_days, sent.recycle_after_days, sent.closes]).toEqual([5, 20, '20:30'])
+    settings.silence_warning_days = '五'
+    expect(fromRows(template, toRows(template), settings).silence_warning_days).toBe('五')   // the API names it
   })
 })
