@@ -16,6 +16,7 @@ export interface NewProject { name: string; city: string; districts: string[] }
 export type ProjectChanges = Partial<NewProject & { active: boolean }>
 
 export const list = (query: ProjectQuery) => get<Paged<DirectoryProject>>('/api/projects', { ...query })
+export const one = (id: string) => get<DirectoryProject>(`/api/projects/${encodeURIComponent(id)}`)
 export const create = (project: NewProject, idempotencyKey: string) =>
   post<DirectoryProject>('/api/projects', project, { 'Idempotency-Key': idempotencyKey })
 export const update = (id: string, changes: ProjectChanges) =>
