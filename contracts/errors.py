@@ -3,6 +3,8 @@ RPC client maps them back to these classes by their path, and the gateway to HTT
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from pydantic import ValidationError
 
 
@@ -78,6 +80,17 @@ def parse(model, data):
         return model.model_validate(data)
     except ValidationError as exc:
         raise from_pydantic(exc) from None
+
+
+def parse_id(value, field: str) -> UUID:
+    """An id from a caller (a path segment, a body field), or ValidationFailed naming the
+    field: the one way every entrypoint reads an id."""
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise ValidationFailed("not a valid id", field) from None
 
 
 def from_pydantic(exc) -> ValidationFailed:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from contracts.actor import Actor, Role
-from contracts.errors import NotFound, ValidationFailed
+from contracts.errors import NotFound, parse_id
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,7 @@ def visibility(actor: Actor) -> Visibility:
 def project_of(actor: Actor, project_id) -> UUID:
     """A project id the actor works in (admin: any of the company), else a 4xx naming
     `project_id` (404: a project out of scope is not admitted to exist)."""
-    try:
-        wanted = UUID(str(project_id))
-    except ValueError:
-        raise ValidationFailed("not a project id", "project_id") from None
+    wanted = parse_id(project_id, "project_id")
     if actor.role != Role.admin and wanted not in actor.project_ids:
         raise NotFound("no such project", "project_id")
     return wanted

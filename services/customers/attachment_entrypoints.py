@@ -10,7 +10,7 @@ import uuid
 from nameko.extensions import DependencyProvider
 from sqlalchemy import select
 
-from contracts.errors import NotFound, ValidationFailed
+from contracts.errors import NotFound, ValidationFailed, parse_id
 from kit import clock, storage
 from kit.service import rpc
 from services.customers import store
@@ -53,10 +53,7 @@ class Attachments:
         content_type, digest = storage.check_upload(data, upload.get("content_type"))
         followup_id = None
         if upload.get("followup_id"):
-            try:
-                followup_id = uuid.UUID(str(upload["followup_id"]))
-            except ValueError:
-                raise ValidationFailed("not a follow-up id", "followup_id") from None
+            followup_id = parse_id(upload["followup_id"], "followup_id")
             followup = self.db.get(store.Followup, followup_id)
             if followup is None or followup.customer_id != customer.id:
                 raise ValidationFailed("no such follow-up of this customer", "followup_id")
@@ -83,10 +80,7 @@ class Attachments:
     @rpc
     def attachment(self, token: str, attachment_id: str) -> dict:
         actor = self.keys.actor(token)
-        try:
-            wanted = uuid.UUID(str(attachment_id))
-        except ValueError:
-            raise ValidationFailed("not an attachment id", "attachment_id") from None
+        wanted = parse_id(attachment_id, "attachment_id")
         row = self.db.get(store.Attachment, wanted)
         if row is None:
             raise NotFound("no such attachment", "attachment_id")

@@ -14,7 +14,7 @@ from contracts import customers as c
 from contracts import tasks
 from contracts.actor import Actor, Role
 from contracts.envelope import Envelope
-from contracts.errors import Conflict, NotFound, ValidationFailed, parse
+from contracts.errors import Conflict, NotFound, ValidationFailed, parse, parse_id
 from kit import clock
 from kit.inbox import handles
 from kit.scope import Visibility, visibility
@@ -126,10 +126,7 @@ class Campaigns:
         return {"items": [campaign_view(row) for row in rows]}
 
     def _campaign(self, actor: Actor, campaign_id) -> store.Campaign:
-        try:
-            wanted = uuid.UUID(str(campaign_id))
-        except ValueError:
-            raise ValidationFailed("not a valid id", "campaign_id") from None
+        wanted = parse_id(campaign_id, "campaign_id")
         row = self.db.get(store.Campaign, wanted)
         mine = actor.role in (Role.admin, Role.integration) or (
             row is not None and row.created_by == actor.user_id)
@@ -170,10 +167,7 @@ class Campaigns:
             self._starter_visibility(campaign), campaign.created_at,
         ).where(C.marketing_opt_out.is_(False), C.created_at <= campaign.created_at)
         if after is not None:
-            try:
-                stmt = stmt.where(C.id > uuid.UUID(str(after)))
-            except ValueError:
-                raise ValidationFailed("not a customer id", "after") from None
+            stmt = stmt.where(C.id > parse_id(after, "after"))
         rows = self.db.execute(stmt.order_by(C.id).limit(limit)).all()
         secret = self.keys.settings.secret_key
         for_delivery = actor.role == Role.integration

@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy import func, select
 
 from contracts import customers as c
-from contracts.errors import Conflict, NotFound, ValidationFailed, parse
+from contracts.errors import Conflict, NotFound, ValidationFailed, parse, parse_id
 from kit import clock, phones
 from kit.scope import visibility
 from kit.service import rpc
@@ -84,10 +84,7 @@ class Phones:
     @rpc
     def remove_phone(self, token: str, customer_id: str, phone_id: str) -> dict:
         actor, customer = self._workable(token, customer_id)
-        try:
-            wanted = uuid.UUID(str(phone_id))
-        except ValueError:
-            raise ValidationFailed("not a phone id", "phone_id") from None
+        wanted = parse_id(phone_id, "phone_id")
         row = self.db.get(P, wanted)
         if row is None or row.customer_id != customer.id:
             raise NotFound("no such phone of this customer", "phone_id")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from contracts import customers as c
 from contracts.actor import Actor, Role
-from contracts.errors import Forbidden, NotFound, ValidationFailed, parse
+from contracts.errors import Forbidden, NotFound, ValidationFailed, parse, parse_id
 from kit import clock
 from kit.scope import visibility
 from kit.service import rpc
@@ -41,10 +41,7 @@ class Segments:
             raise ValidationFailed(message, f"{prefix}tags.{index}")
 
     def _segment(self, actor: Actor, segment_id) -> store.Segment:
-        try:
-            wanted = uuid.UUID(str(segment_id))
-        except ValueError:
-            raise ValidationFailed("not a valid id", "segment_id") from None
+        wanted = parse_id(segment_id, "segment_id")
         row = self.db.get(store.Segment, wanted)
         if row is None or row.company_id != actor.company_id:
             raise NotFound("no such segment", "segment_id")

@@ -16,7 +16,7 @@ from contracts import customers as c
 from contracts import leads
 from contracts.actor import Actor
 from contracts.envelope import Envelope
-from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse
+from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse, parse_id
 from kit import clock, phones
 from kit.inbox import handles
 from kit.readcopy import KeepsRevokedTokens, KeepsUserCopy
@@ -43,11 +43,6 @@ class CustomerNotYetCreated(LookupError):
     """An ownership change arrived before the customer's profile; it will be retried."""
 
 
-def _uuid(value, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise ValidationFailed("not a valid id", field) from None
 
 
 # How long a just-created customer's profile is awaited (lead.created takes ~0.3 s to be
@@ -142,7 +137,7 @@ class CustomersService(SubjectRequests, PrivacyAudit, Merges, PersonalData,  # P
                                     extra.get(x.id, [])) for x in customers]
 
     def _visible(self, actor, customer_id, lock: bool = False) -> store.Customer:
-        wanted = _uuid(customer_id, "customer_id")
+        wanted = parse_id(customer_id, "customer_id")
         stmt = store.scoped(select(store.Customer), visibility(actor)).where(
             store.Customer.id == wanted)
         row = self.db.scalars(stmt.with_for_update() if lock else stmt).first()
@@ -165,7 +160,7 @@ class CustomersService(SubjectRequests, PrivacyAudit, Merges, PersonalData,  # P
         service holds no row of the id and the leads service knows it in the caller's
         company, wait (without a lock, eventlet-friendly) for the event's effect, then answer
         as usual; an id nobody created, or one out of the caller's scope, stays a 404."""
-        wanted = _uuid(customer_id, "customer_id")
+        wanted = parse_id(customer_id, "customer_id")
         if self.db.get(store.Customer, wanted) is None:
             if not self._leads_know(token, wanted):
                 raise NotFound("no such customer", "customer_id")

@@ -3,22 +3,13 @@ ids from the path."""
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy.orm import Session
 
 from contracts.actor import Actor
-from contracts.errors import Unauthenticated, ValidationFailed
+from contracts.errors import Unauthenticated
 from kit.service import Keys
 from services.directory import domain
 from services.directory.store import Team, User
-
-
-def parse_id(value, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise ValidationFailed("not a valid id", field) from None
 
 
 class Administration:

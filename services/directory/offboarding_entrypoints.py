@@ -11,18 +11,11 @@ from contracts import handover as c
 from contracts import leads
 from contracts.actor import Role
 from contracts.envelope import Envelope
-from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse
+from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse, parse_id
 from kit import clock
 from kit.inbox import handles
 from kit.service import rpc
 from services.directory import commands, offboarding, store
-
-
-def _user_id(value) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise ValidationFailed("not a user id", "user_id") from None
 
 
 def _view(row: store.Offboarding) -> dict:
@@ -40,7 +33,7 @@ class Offboardings:
 
     def _leaver(self, actor, user_id, lock: bool = False) -> store.User:
         """The user the actor may offboard (or read the offboarding of), else 404."""
-        target = self.db.get(store.User, _user_id(user_id), with_for_update=lock)
+        target = self.db.get(store.User, parse_id(user_id, "user_id"), with_for_update=lock)
         team = self.db.get(store.Team, target.team_id) if target and target.team_id else None
         if target is None or not offboarding.may_offboard(
                 actor, target, team, commands.fact_of(self.db, target).project_ids):
@@ -50,7 +43,7 @@ class Offboardings:
     @rpc
     def offboard(self, token: str, user_id: str, plan: dict) -> dict:
         actor = self.keys.actor(token, *offboarding.OFFBOARDERS)
-        if _user_id(user_id) == actor.user_id:
+        if parse_id(user_id, "user_id") == actor.user_id:
             raise Forbidden("nobody offboards themselves", "user_id")
         wanted = parse(c.HandoverPlan, plan)
         leaver = self._leaver(actor, user_id, lock=True)   # a second call waits here

@@ -3,12 +3,13 @@ teams, users and passwords, and sessions (user_fact, logout) in the mixins."""
 
 from __future__ import annotations
 
-import uuid
-
-from pydantic import ValidationError
-
 from contracts import directory as c
-from contracts.errors import NotFound, Unauthenticated, ValidationFailed, from_pydantic, parse
+from contracts.errors import (
+    NotFound,
+    Unauthenticated,
+    parse,
+    parse_id,
+)
 from kit.privacy import HoldsNoPersonalData
 from kit.service import KeyuanService, rpc
 from services.directory import commands, domain, store
@@ -47,12 +48,8 @@ class DirectoryService(ProjectAdmin, TeamAdmin, UserAdmin, Passwords, Sessions, 
     @rpc
     def set_duty(self, token: str, user_id: str, change: dict) -> dict:
         actor = self.keys.actor(token)
-        try:
-            target_id = uuid.UUID(str(user_id))
-            duty = c.DutyChange.model_validate(change)
-        except ValueError as exc:
-            raise (from_pydantic(exc) if isinstance(exc, ValidationError)
-                   else ValidationFailed("not a user id", "user_id")) from None
+        target_id = parse_id(user_id, "user_id")
+        duty = parse(c.DutyChange, change)
         target = self.db.get(store.User, target_id, with_for_update=True)
         if target is None or not domain.may_set_duty(actor, target):
             raise NotFound("no such user", "user_id")

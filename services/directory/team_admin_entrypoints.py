@@ -7,11 +7,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from contracts import directory_admin as c
-from contracts.errors import Conflict, NotFound, parse
+from contracts.errors import Conflict, NotFound, parse, parse_id
 from kit.service import rpc
 from services.directory import admin_rules as rules
 from services.directory import admin_store, commands
-from services.directory.admin_access import Administration, parse_id
+from services.directory.admin_access import Administration
 from services.directory.admin_views import page, team_view
 from services.directory.store import Project, Team, User
 

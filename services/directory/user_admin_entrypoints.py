@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from contracts import directory_admin as c
 from contracts.actor import Role
-from contracts.errors import Conflict, NotFound, ValidationFailed, parse
+from contracts.errors import Conflict, NotFound, ValidationFailed, parse, parse_id
 from kit.service import rpc
 from services.directory import admin_rules as rules
 from services.directory import admin_store, commands, domain, password_policy
-from services.directory.admin_access import Administration, parse_id
+from services.directory.admin_access import Administration
 from services.directory.admin_views import page, user_view
 from services.directory.store import Project, Team, User
 

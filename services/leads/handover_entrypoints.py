@@ -4,8 +4,6 @@ ends here (offers naming the person, their place in the walk-in rotation)."""
 
 from __future__ import annotations
 
-import uuid
-
 from nameko.timer import timer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +12,7 @@ from contracts import directory
 from contracts import handover as c
 from contracts.actor import Role
 from contracts.envelope import Envelope
-from contracts.errors import Conflict, NotFound, ValidationFailed, parse
+from contracts.errors import Conflict, NotFound, ValidationFailed, parse, parse_id
 from kit.inbox import handles
 from kit.service import rpc
 from services.leads import handover, offers, reassignment, store
@@ -101,10 +99,7 @@ class Handovers:
     @rpc
     def reassignment(self, token: str, reassignment_id: str) -> dict:
         actor = self.keys.actor(token, Role.manager, Role.director, Role.admin)
-        try:
-            wanted = uuid.UUID(str(reassignment_id))
-        except ValueError:
-            raise ValidationFailed("not a reassignment id", "reassignment_id") from None
+        wanted = parse_id(reassignment_id, "reassignment_id")
         job = self.db.get(store.Handover, wanted)
         if job is None or job.kind != handover.REASSIGN or not reassignment.may_read(
                 self.db, actor, job):

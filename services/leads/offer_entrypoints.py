@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 from nameko.timer import timer
 
 from contracts import leads as c
 from contracts.actor import Role
-from contracts.errors import Conflict, ValidationFailed
+from contracts.errors import Conflict, parse_id
 from kit.service import rpc
 from services.leads import offers, store
 
@@ -31,10 +29,7 @@ class GrabMode:
     @rpc
     def grab(self, token: str, offer_id: str) -> dict:
         actor = self.keys.actor(token, Role.consultant)
-        try:
-            wanted = uuid.UUID(str(offer_id))
-        except ValueError:
-            raise ValidationFailed("not an offer id", "offer_id") from None
+        wanted = parse_id(offer_id, "offer_id")
         won = offers.grab(self.db, wanted, actor.user_id)
         if won is None:
             self.db.rollback()

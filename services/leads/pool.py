@@ -178,12 +178,9 @@ def may_see_history(session: Session, actor, key: CustomerKey) -> bool:
 
 def history_key(session: Session, actor, customer_id) -> CustomerKey:
     """The customer whose history (arrivals, rulings) the actor asks for, or NotFound."""
-    from contracts.errors import NotFound, ValidationFailed
+    from contracts.errors import NotFound, parse_id
 
-    try:
-        wanted = uuid.UUID(str(customer_id))
-    except ValueError:
-        raise ValidationFailed("not a customer id", "customer_id") from None
+    wanted = parse_id(customer_id, "customer_id")
     key = session.get(CustomerKey, wanted)
     if key is None or key.company_id != actor.company_id or not may_see_history(
             session, actor, key):

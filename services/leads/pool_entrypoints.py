@@ -6,7 +6,7 @@ import uuid
 
 from contracts import leads as c
 from contracts.actor import Role
-from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse
+from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse, parse_id
 from kit import clock
 from kit.service import rpc
 from services.leads import domain, pool, store
@@ -14,11 +14,6 @@ from services.leads import domain, pool, store
 POOL_READERS = (Role.consultant, Role.manager, Role.director, Role.admin)
 
 
-def _customer_id(value) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise ValidationFailed("not a customer id", "customer_id") from None
 
 
 def _view(key: store.CustomerKey) -> dict:
@@ -37,7 +32,7 @@ class PublicPool:
         return None if actor.role == Role.admin else list(actor.project_ids)
 
     def _key_in_scope(self, actor, customer_id) -> store.CustomerKey:
-        key = self.db.get(store.CustomerKey, _customer_id(customer_id))
+        key = self.db.get(store.CustomerKey, parse_id(customer_id, "customer_id"))
         projects = self._pool_projects(actor)
         if key is None or key.company_id != actor.company_id or key.merged_into or (
                 projects is not None and key.project_id not in projects):

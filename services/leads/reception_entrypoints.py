@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func, select
 
 from contracts.actor import Role
-from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse
+from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse, parse_id
 from kit import clock
 from kit.service import rpc
 from services.leads import domain, pool, store
@@ -20,18 +20,13 @@ class PauseChange(BaseModel):
     paused: bool
 
 
-def _uuid(value, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise ValidationFailed("not a valid id", field) from None
 
 
 class Reception:
     """Mixin of LeadsService."""
 
     def _reception_project(self, actor, project_id) -> uuid.UUID:
-        wanted = _uuid(project_id, "project_id")
+        wanted = parse_id(project_id, "project_id")
         project = store.project(self.db, wanted)
         if project is None or project.company_id != actor.company_id or (
                 actor.role != Role.admin and wanted not in actor.project_ids):
@@ -77,7 +72,7 @@ class Reception:
     def reception_join(self, token: str, project_id: str, user_id: str | None = None) -> dict:
         actor = self.keys.actor(token, *FRONT_DESK)
         project = self._reception_project(actor, project_id)
-        who = _uuid(user_id, "user_id") if user_id else actor.user_id
+        who = parse_id(user_id, "user_id") if user_id else actor.user_id
         if not self._may_manage(actor, who):
             raise Forbidden("you may add only yourself or your team", "user_id")
         if not pool.is_assignable(self.db, who, project):
@@ -95,7 +90,7 @@ class Reception:
     def reception_leave(self, token: str, project_id: str, user_id: str | None = None) -> dict:
         actor = self.keys.actor(token, *FRONT_DESK)
         project = self._reception_project(actor, project_id)
-        who = _uuid(user_id, "user_id") if user_id else actor.user_id
+        who = parse_id(user_id, "user_id") if user_id else actor.user_id
         if not self._may_manage(actor, who):
             raise Forbidden("you may remove only yourself or your team", "user_id")
         self.db.execute(delete(store.ReceptionSlot).where(
@@ -123,7 +118,7 @@ class Reception:
         """Send someone to the back without serving (busy with a customer, stepped out)."""
         actor = self.keys.actor(token, *FRONT_DESK)
         project = self._reception_project(actor, project_id)
-        who = _uuid(user_id, "user_id")
+        who = parse_id(user_id, "user_id")
         if not self._may_manage(actor, who):
             raise Forbidden("you may skip only yourself or your team", "user_id")
         self._slots(project, lock=True)
@@ -139,7 +134,7 @@ class Reception:
                         change: dict) -> dict:
         actor = self.keys.actor(token, *FRONT_DESK)
         project = self._reception_project(actor, project_id)
-        who = _uuid(user_id, "user_id")
+        who = parse_id(user_id, "user_id")
         paused = parse(PauseChange, change).paused
         if not self._may_manage(actor, who):
             raise Forbidden("you may pause only yourself or your team", "user_id")

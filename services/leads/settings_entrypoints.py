@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from contracts import leads as c
 from contracts.actor import Role
-from contracts.errors import Forbidden, NotFound, ValidationFailed, parse
+from contracts.errors import Forbidden, NotFound, parse, parse_id
 from kit import clock
 from kit.db import locked_row
 from kit.service import rpc
@@ -17,11 +17,6 @@ from services.leads import store
 EDITORS = (Role.admin, Role.director)
 
 
-def _project_id(value) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise ValidationFailed("not a project id", "project_id") from None
 
 
 class ProjectRules:
@@ -49,14 +44,14 @@ class ProjectRules:
     @rpc
     def get_project_settings(self, token: str, project_id: str) -> dict:
         actor = self.keys.actor(token)
-        wanted = _project_id(project_id)
+        wanted = parse_id(project_id, "project_id")
         self._project_in_scope(actor, wanted)
         return store.project_settings(self.db, wanted).model_dump(mode="json")
 
     @rpc
     def update_project_settings(self, token: str, project_id: str, settings: dict) -> dict:
         actor = self.keys.actor(token)
-        wanted = _project_id(project_id)
+        wanted = parse_id(project_id, "project_id")
         self._project_in_scope(actor, wanted)
         if actor.role not in EDITORS:
             raise Forbidden("only the project's director or an admin may change its rules")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import func, select
 
 from contracts import tasks as c
-from contracts.errors import Conflict, NotFound, ValidationFailed, parse
+from contracts.errors import Conflict, NotFound, parse, parse_id
 from kit import clock
 from kit.readcopy import KeepsRevokedTokens, KeepsUserCopy
 from kit.scope import visibility
@@ -47,10 +45,7 @@ class TasksService(TaskPrivacy, Notifications, CampaignDeliveries, Clocks, SopEn
     @rpc
     def complete(self, token: str, task_id: str, completion: dict | None = None) -> dict:
         actor = self.keys.actor(token)
-        try:
-            wanted = uuid.UUID(str(task_id))
-        except ValueError:
-            raise ValidationFailed("not a task id", "task_id") from None
+        wanted = parse_id(task_id, "task_id")
         done = parse(c.TaskCompletion, completion)
         task = self.db.scalars(store.scoped(select(store.Task), visibility(actor))
                                .where(store.Task.id == wanted).with_for_update()).first()

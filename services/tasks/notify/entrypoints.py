@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from contracts import tasks as c
 from contracts.actor import Role
-from contracts.errors import Conflict, NotFound, ValidationFailed, parse
+from contracts.errors import Conflict, NotFound, parse, parse_id
 from kit import clock
 from kit.service import Keys, rpc
 from services.tasks.notify import config, domain, sender, store
@@ -91,10 +91,7 @@ class Notifications:
 
     def _own_notice(self, actor, notification_id) -> store.Notification:
         """The actor's own notice of that id, or NotFound (anyone else's too)."""
-        try:
-            wanted = uuid.UUID(str(notification_id))
-        except ValueError:
-            raise ValidationFailed("not a notification id", "notification_id") from None
+        wanted = parse_id(notification_id, "notification_id")
         row = store.own_notice(self.db, actor.company_id, actor.user_id, wanted)
         if row is None:
             raise NotFound("no such notification", "notification_id")
