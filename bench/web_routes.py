@@ -4,8 +4,10 @@ import statically (lazy imports of other routes excluded). Prints JSON:
 
     (cd web && npx vite build) && .venv/bin/python -m bench.web_routes
 
-A route is named by the source files it opens (layout, page); `--route name=a.vue,b.vue`
-adds one. The figures are the .gz copies the build writes (what the gateway sends)."""
+A route is named by the source files it opens (layout, page), or by a chunk the build puts
+them in (`chunk:today`: vite.config.ts gathers 今日's modules into one file); `--route
+name=a.vue,b.vue` adds one. The figures are the .gz copies the build writes (what the
+gateway sends)."""
 
 from __future__ import annotations
 
@@ -20,8 +22,7 @@ DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
 DESK = ["src/areas/desk/routes.ts", "src/areas/desk/DeskLayout.vue"]
 
 ROUTES = {
-    "today (今日)": ["src/areas/consultant/ConsultantLayout.vue",
-                   "src/areas/consultant/TodayPage.vue"],
+    "today (今日)": ["chunk:today"],
     "desk: team customers (团队客户)": [*DESK,
                                      "src/areas/desk/TeamCustomersPage.vue"],
     "desk: team tasks (团队任务)": [*DESK,
@@ -34,7 +35,26 @@ ROUTES = {
     "admin: teams (团队)": [*DESK, "src/areas/admin/TeamsPage.vue"],
     "admin: projects (项目)": [*DESK,
                              "src/areas/admin/ProjectsPage.vue"],
+    "desk: completeness (信息完善率)": [*DESK, "src/areas/desk/CompletenessPage.vue"],
+    "desk: reception (接待轮岗)": [*DESK, "src/areas/desk/reception/ReceptionLinePage.vue"],
+    "desk: lead rules (线索规则)": [*DESK, "src/areas/desk/settings/LeadRulesPage.vue"],
+    "desk: SOP (SOP 模板)": [*DESK, "src/areas/desk/settings/SopPage.vue"],
+    "desk: funnel (阶段与字段)": [*DESK, "src/areas/desk/settings/FunnelFieldsPage.vue"],
+    "desk: imports (导入客户)": [*DESK, "src/areas/desk/growth/ImportPage.vue"],
+    "desk: segments (客群与活动)": [*DESK, "src/areas/desk/growth/SegmentsPage.vue"],
+    "admin: channels (渠道)": [*DESK, "src/areas/admin/ChannelsPage.vue"],
+    "admin: notifications (通知)": [*DESK, "src/areas/admin/NotificationsPage.vue"],
+    "admin: privacy (隐私与审计)": [*DESK, "src/areas/admin/PrivacyPage.vue"],
 }
+
+
+def manifest_key(manifest: dict, source: str) -> str | None:
+    """The manifest entry of a source file, or of a named chunk (`chunk:<name>`)."""
+    if not source.startswith("chunk:"):
+        return source if source in manifest else None
+    name = source.removeprefix("chunk:")
+    return next((key for key, entry in manifest.items()
+                 if entry.get("name") == name and entry["file"].endswith(".js")), None)
 
 
 def gz_size(file: str) -> int:
@@ -74,11 +94,12 @@ def main() -> int:
     entry = closure(manifest, ["index.html"])
     answer = {"app_entry_kb": round(sum(map(gz_size, entry)) / 1024, 1), "routes": {}}
     for name, sources in routes.items():
-        missing = [s for s in sources if s not in manifest]
+        keys = {s: manifest_key(manifest, s) for s in sources}
+        missing = [s for s, key in keys.items() if key is None]
         if missing:
             answer["routes"][name] = f"not in this build: {', '.join(missing)}"
             continue
-        files = closure(manifest, ["index.html", *sources])
+        files = closure(manifest, ["index.html", *keys.values()])
         answer["routes"][name] = {
             "js_gzip_kb": round(sum(map(gz_size, files)) / 1024, 1),
             "beyond_entry_kb": round(sum(map(gz_size, files - entry)) / 1024, 1),
