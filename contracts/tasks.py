@@ -26,6 +26,17 @@ class TaskStatus(StrEnum):
 class TaskQuery(Page):
     status: TaskStatus | None = None
     customer_id: UUID | None = None
+    owner_id: UUID | None = None
+    overdue: bool | None = None      # true: open and past due; false: not overdue
+
+
+class OwnerLoad(BaseModel):
+    """One consultant's open work (GET /api/tasks/behind): most overdue first."""
+
+    owner_id: UUID
+    open: int
+    overdue: int
+    oldest_due_at: datetime | None   # the longest-overdue task's deadline
 
 
 class TaskCompletion(Model):

@@ -115,7 +115,10 @@ ROUTES: list[tuple[str, str, str, type[BaseModel] | None, type[BaseModel] | None
     ("get", "/api/customers/{customer_id}/followups", "跟进记录 Follow-ups", None, None, None),
     ("get", "/api/customers/{customer_id}/viewings",
      "看房轨迹 Viewings and the units shown, how often", None, None, None),
-    ("get", "/api/tasks", "任务 Your tasks", None, tasks.TaskQuery, None),
+    ("get", "/api/tasks", "任务 Your tasks (filters: status, customer, owner, overdue)", None,
+     tasks.TaskQuery, None),
+    ("get", "/api/tasks/behind", "谁落后了 Open and overdue tasks per owner in your sight, "
+     "most overdue first", None, None, None),
     ("get", "/api/projects/{project_id}/sop", "项目SOP The tasks each stage creates", None,
      None, tasks.SopTemplate),
     ("put", "/api/projects/{project_id}/sop", "修改SOP Replace it (director/admin)",

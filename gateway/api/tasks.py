@@ -12,6 +12,11 @@ def list_tasks():
     return jsonify(call("tasks", "list", token(), query_args()))
 
 
+@bp.get("/api/tasks/behind")
+def tasks_behind():
+    return jsonify(call("tasks", "behind", token()))
+
+
 @bp.post("/api/tasks/<task_id>/complete")
 def complete_task(task_id: str):
     caller = token()

@@ -35,12 +35,35 @@ class TasksService(TaskPrivacy, Notifications, CampaignDeliveries, Clocks, SopEn
             stmt = stmt.where(store.Task.status == q.status.value)
         if q.customer_id:
             stmt = stmt.where(store.Task.customer_id == q.customer_id)
+        if q.owner_id:
+            stmt = stmt.where(store.Task.owner_id == q.owner_id)
+        if q.overdue is not None:
+            late = store.overdue(clock.now())
+            stmt = stmt.where(late if q.overdue else ~late)
         total = self.db.scalar(select(func.count()).select_from(stmt.subquery()))
         rows = self.db.scalars(stmt.order_by(store.Task.due_at, store.Task.id)
                                .limit(q.page_size).offset((q.page - 1) * q.page_size))
         now = clock.now()
         return {"items": [domain.view(t, now).model_dump(mode="json") for t in rows],
                 "total": total, "page": q.page, "page_size": q.page_size}
+
+    @rpc
+    def behind(self, token: str) -> dict:
+        """Who is behind: each visible owner's open and overdue tasks, most overdue first
+        (the whole team, not a page of tasks)."""
+        actor = self.keys.actor(token)
+        T = store.Task
+        late = store.overdue(clock.now())
+        stmt = store.scoped(select(
+            T.owner_id, func.count().label("open"),
+            func.count().filter(late).label("overdue"),
+            func.min(T.due_at).filter(late).label("oldest_due_at")), visibility(actor))
+        rows = self.db.execute(stmt.where(T.status == c.TaskStatus.open.value)
+                               .group_by(T.owner_id)).all()
+        loads = sorted((c.OwnerLoad(owner_id=r.owner_id, open=r.open, overdue=r.overdue,
+                                    oldest_due_at=r.oldest_due_at) for r in rows),
+                       key=lambda x: (-x.overdue, -x.open, str(x.owner_id)))
+        return {"items": [x.model_dump(mode="json") for x in loads]}
 
     @rpc
     def complete(self, token: str, task_id: str, completion: dict | None = None) -> dict:

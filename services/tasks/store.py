@@ -105,6 +105,11 @@ class Activity(Base):
     recycle_warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+def overdue(now):
+    """domain.is_overdue as SQL: open and past its deadline."""
+    return (Task.status == "open") & (Task.due_at < now)
+
+
 def scoped(stmt: Select, vis: Visibility) -> Select:
     return where_visible(stmt, vis, company_col=Task.company_id, owner_col=Task.owner_id,
                          project_col=Task.project_id, users=Users)

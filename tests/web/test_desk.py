@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.waiting import eventually
 from tests.web.conftest import DESK, PHONE, new_phone
@@ -304,6 +305,38 @@ def test_a_director_typing_an_admin_only_address_sees_not_found(app, suite):
     page.get_by_role("heading", name="团队管理").wait_for()   # what a director does administer
     assert suite.get("/api/channels", "director").status_code == 403
     assert suite.get("/api/privacy/audit", "director").status_code == 403
+
+
+def test_a_manager_sees_who_is_behind_across_the_team_and_opens_their_tasks(app, suite):
+    """团队任务 counts every open task of the team (not a page of them) per consultant and
+    filters the list to one consultant, or to the overdue ones."""
+    for consultant in ("hz.li", "hz.wang"):          # two consultants with open work
+        own_lead(suite, suite.token(consultant), f"待办{uuid.uuid4().hex[:6]}")
+    li, wang = user_id(suite, "hz.li"), user_id(suite, "hz.wang")
+
+    def api_total(**query) -> int:
+        return suite.get("/api/tasks", "mgr.hz", params={"status": "open", "page_size": 1,
+                                                          **query}).json()["total"]
+
+    eventually(lambda: api_total(owner_id=li) > 0 and api_total(owner_id=wang) > 0, timeout=30)
+    at_desk(app)
+    page = app.sign_in("mgr.hz", then="/desk/tasks")
+    row = page.locator(f"[data-test=behind] tr[data-owner='{li}']")
+    row.wait_for()
+    assert int(row.locator("td").nth(1).inner_text()) == api_total(owner_id=li)   # all of them
+    with page.expect_response(lambda r: "/api/tasks?" in r.url and f"owner_id={li}" in r.url):
+        page.get_by_label("负责顾问").select_option(label="李娜")
+    owners = page.locator("[data-label=负责顾问]")
+    expect(owners.filter(has_not_text="李娜")).to_have_count(0)      # 王磊's tasks gone
+    expect(owners).to_have_count(min(api_total(owner_id=li), 50))
+    with page.expect_response(lambda r: "/api/tasks?" in r.url and "overdue=true" in r.url):
+        page.get_by_label("只看逾期").check()
+    late = api_total(owner_id=li, overdue="true")                  # a new lead's: none yet
+    if late:
+        expect(page.locator("[data-label=状态]", has_text="已逾期")).to_have_count(min(late, 50))
+    else:
+        page.get_by_text("没有符合条件的任务").wait_for()
+    shoot(app, "desk-tasks-behind")
 
 
 DESK_PAGES = [("desk-customers", "/desk/customers", "团队客户列表"),

@@ -13,6 +13,10 @@ export interface Task {
   completed_at: string | null
 }
 
-export const list = (query: Record<string, string | number>) => get<Paged<Task>>('/api/tasks', query)
+export const list = (query: Record<string, string | number | boolean>) => get<Paged<Task>>('/api/tasks', query)
+
+// Each owner's open and overdue tasks in the caller's sight, most overdue first.
+export interface OwnerLoad { owner_id: string; open: number; overdue: number; oldest_due_at: string | null }
+export const behind = () => get<{ items: OwnerLoad[] }>('/api/tasks/behind')
 export const complete = (id: string, note?: string) =>
   post<Task>(`/api/tasks/${id}/complete`, note ? { note } : {})
