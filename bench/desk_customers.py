@@ -36,10 +36,13 @@ condition checked on every animation frame:
   select_all_open_dialog_ms   选择本页全部 checked, 批量转移 clicked -> the dialog is open
   long_tasks         Chrome's long tasks (PerformanceObserver 'longtask', > 50 ms) during
                      each step and in all: count and total ms
+  opening            on opening: DOMContentLoaded, the app's scripts loaded, the list's
+                     request sent and answered (resource timing, ms from navigation start)
   api_requests       what the page asked the API for on opening (path, query, bytes)
 
 Prints one JSON object (the machine's CPUs and load average beside the figures). Never
-asserts on time. Processes, vhost and database are removed at the end, also on Ctrl-C.
+asserts on time. Processes, vhost and database (unless --keep) are removed at the end, also
+on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -287,6 +290,19 @@ STEPS = {
 }
 
 
+# Where the first rows' time went: the document, the app's scripts, the list's request.
+OPENING = """() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const list = performance.getEntriesByType('resource').find((e) =>
+    e.name.includes('/api/customers?'));
+  const js = performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.js'));
+  const r = (x) => Math.round(x * 10) / 10;
+  return {dom_content_loaded_ms: r(nav.domContentLoadedEventEnd),
+          scripts: js.length, last_script_loaded_ms: r(Math.max(...js.map((e) => e.responseEnd))),
+          list_requested_ms: r(list.startTime), list_answered_ms: r(list.responseEnd)};
+}"""
+
+
 def browser_run(browser, url: str, username: str) -> dict:
     context = browser.new_context(viewport=DESK, locale="zh-CN", timezone_id="Asia/Shanghai",
                                   device_scale_factor=1)
@@ -304,6 +320,7 @@ def browser_run(browser, url: str, username: str) -> dict:
         page.goto(f"{url}/desk/customers", wait_until="commit")
         windows = {"first_rows_ms": (0.0, page.evaluate(until(FIRST_ROWS)))}
         page.wait_for_load_state("networkidle")
+        opened = page.evaluate(OPENING)
         opening = [{"path": r.url.split(url, 1)[1], "bytes": (r.sizes() or {}).get(
             "responseBodySize")} for r in asked]
         for name, (act, done) in STEPS.items():
@@ -322,6 +339,7 @@ def browser_run(browser, url: str, username: str) -> dict:
                        "longest_ms": round(max((d for _, d in tasks), default=0), 1)}
         figures["long_tasks"] = long
         figures["api_requests"] = opening
+        figures["opening"] = opened
         return figures
     finally:
         context.close()
@@ -350,7 +368,10 @@ def browser_figures(url: str, username: str, runs: int) -> dict:
                 "total_ms": round(statistics.median(r["long_tasks"][k]["total_ms"]
                                                     for r in results), 1)}
             for k in steps}
-    return {"runs": len(results), "median": median, "long_tasks_median": long,
+    opening = {k: round(statistics.median(r["opening"][k] for r in results), 1)
+               for k in results[0]["opening"]}
+    return {"runs": len(results), "median": median, "opening_median": opening,
+            "long_tasks_median": long,
             "longest_task_ms": max(r["long_tasks"]["all"]["longest_ms"] for r in results),
             "rows_shown": results[0]["rows_shown"],
             "api_requests_on_opening": results[0]["api_requests"],
@@ -370,6 +391,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--browser-runs", type=int, default=3)
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--seed", type=int, default=20261202)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the database afterwards (to study plans); drop it yourself")
     args = parser.parse_args(argv)
     args.rows = args.rows or args.n
     if args.n < PAGE_SIZE * 2 or args.rows < args.n or args.consultants < 1:
@@ -391,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     ensure_built()
     rng = random.Random(args.seed)
     with contextlib.ExitStack() as stack:
-        settings, database = stack.enter_context(seed.fresh_database())
+        settings, database = stack.enter_context(seed.fresh_database(args.keep))
         engine = create_engine(settings.database_url, poolclass=NullPool)
         stack.callback(engine.dispose)
         team = seed.Team(engine, args.consultants)

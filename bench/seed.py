@@ -36,16 +36,20 @@ CONSULTANT_NAMES = ("陈静", "王磊", "李娜", "张伟", "刘洋", "杨帆", 
 
 
 @contextlib.contextmanager
-def fresh_database():
-    """A database and vhost of the bench's own, migrated; removed afterwards. KEYUAN_ENV is
-    test, as in the test suite: the development keys, nothing of anyone else's."""
+def fresh_database(keep: bool = False):
+    """A database and vhost of the bench's own, migrated; removed afterwards (the database
+    stays with `keep`, to study its plans). KEYUAN_ENV is test, as in the test suite: the
+    development keys, nothing of anyone else's."""
     from kit.migrate import upgrade
 
     run_id = uuid.uuid4().hex[:10]
     database, vhost = f"keyuan_bench_{run_id}", f"keyuan-bench-{run_id}"
     with contextlib.ExitStack() as stack:
         create_database(database)
-        stack.callback(drop_database, database)
+        if keep:
+            stack.callback(print, f"database {database} kept", file=sys.stderr)
+        else:
+            stack.callback(drop_database, database)
         create_vhost(vhost)
         stack.callback(delete_vhost, vhost)
         settings = Settings(env="test", database_url=f"{PG_SERVER}/{database}",
