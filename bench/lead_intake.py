@@ -467,23 +467,31 @@ def suite(timeout: float = 180.0) -> Iterator[str]:
     """`keyuan up` on a fresh database and vhost; yields the gateway URL, then removes all."""
     run_id = uuid.uuid4().hex[:10]
     database, vhost = f"keyuan_bench_{run_id}", f"keyuan-bench-{run_id}"
-    port = free_port()
     with contextlib.ExitStack() as stack:
         create_database(database)
         stack.callback(drop_database, database)
         create_vhost(vhost)
         stack.callback(delete_vhost, vhost)
-        log = stack.enter_context(tempfile.NamedTemporaryFile(
-            prefix=f"{database}-", suffix=".log", delete=False))
-        process = subprocess.Popen([sys.executable, "-m", "cli.main", "up"], cwd=REPO,
-                                   env=suite_env(database, vhost, port), stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-        stack.callback(stop, process)
-        url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, process, log, timeout)
-        print(f"suite up at {url} (database {database}, vhost {vhost}, log {log.name})",
-              file=sys.stderr)
-        yield url
+        yield start_up(stack, database, vhost, timeout)
+
+
+def start_up(stack: contextlib.ExitStack, database: str, vhost: str, timeout: float = 180.0,
+             env: dict | None = None, args: tuple[str, ...] = ()) -> str:
+    """`keyuan up` (with `args`) on an existing database and vhost, on free ports, stopped
+    when `stack` closes; `env` overrides the suite's variables. The gateway's URL once it
+    is healthy."""
+    port = free_port()
+    log = stack.enter_context(tempfile.NamedTemporaryFile(  # noqa: SIM115 (the stack closes it)
+        prefix=f"{database}-", suffix=".log", delete=False))
+    process = subprocess.Popen([sys.executable, "-m", "cli.main", "up", *args], cwd=REPO,
+                               env={**suite_env(database, vhost, port), **(env or {})},
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    stack.callback(stop, process)
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(url, process, log, timeout)
+    print(f"suite up at {url} (database {database}, vhost {vhost}, log {log.name})",
+          file=sys.stderr)
+    return url
 
 
 # ---------------------------------------------------------------- command line

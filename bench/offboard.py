@@ -48,83 +48,35 @@ import tempfile
 import time
 import uuid
 from datetime import timedelta
-from urllib.parse import quote
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from bench import seed
 from bench.campaign_delivery import call_when_ready
 from bench.lead_intake import (
-    AMQP_SERVER,
-    PG_SERVER,
     REPO,
-    create_database,
-    create_vhost,
-    delete_vhost,
-    drop_database,
     free_port,
     stop,
     suite_env,
     wait_healthy,
 )
+from bench.seed import scalar
 from cli.supervisor import _die_with_parent
-from kit import auth, clock
+from kit import clock
 from kit.crypto import Vault
 from kit.rpc_client import RpcClient
-from kit.settings import SERVICES, Settings
-from services.directory import commands, domain, store
+from kit.settings import SERVICES
 
 STARTED = ("directory", "leads", "customers", "tasks")
 
 
-@contextlib.contextmanager
-def fresh_database():
-    """A database and vhost of the bench's own, migrated; removed afterwards. KEYUAN_ENV is
-    test, as in the test suite: the development keys, nothing of anyone else's."""
-    from kit.migrate import upgrade
-
-    run_id = uuid.uuid4().hex[:10]
-    database, vhost = f"keyuan_bench_{run_id}", f"keyuan-bench-{run_id}"
-    with contextlib.ExitStack() as stack:
-        create_database(database)
-        stack.callback(drop_database, database)
-        create_vhost(vhost)
-        stack.callback(delete_vhost, vhost)
-        settings = Settings(env="test", database_url=f"{PG_SERVER}/{database}",
-                            amqp_uri=f"{AMQP_SERVER}/{quote(vhost, safe='')}")
-        upgrade(settings)
-        print(f"database {database} ready", file=sys.stderr)
-        yield settings, database
-
-
-class Team:
-    """One company, project and team in the directory: a manager, the leaver, colleagues."""
+class Team(seed.Team):
+    """The team of bench.seed: its first consultant leaves, the others stay."""
 
     def __init__(self, engine, colleagues: int):
-        self.company, self.project, self.team = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-        self.manager, self.leaver = uuid.uuid4(), uuid.uuid4()
-        self.colleagues = [uuid.uuid4() for _ in range(colleagues)]
-        with Session(engine) as session:
-            commands.upsert_company(session, self.company, "示范地产 (bench)")
-            commands.upsert_project(session, self.project, self.company, "滨江壹号", "杭州")
-            commands.upsert_team(session, self.team, self.company, "销售一组", self.project)
-            people = [(self.manager, "manager"), (self.leaver, "consultant"),
-                      *((c, "consultant") for c in self.colleagues)]
-            for number, (user_id, role) in enumerate(people):
-                commands.upsert_user(session, user_id, self.company, f"bench.{number}",
-                                     "Bench@2026-x", f"顾问{number}", role, self.team,
-                                     [self.project])
-            commands.upsert_team(session, self.team, self.company, "销售一组", self.project,
-                                 self.manager)
-            session.commit()
-        self.people = len(people)
-
-    def manager_token(self, engine, settings) -> str:
-        with Session(engine) as session:
-            user = session.get(store.User, self.manager)
-            actor = domain.actor_of(user, self.project)
-        return auth.issue(actor, settings.secret_key, 3600)[0]
+        super().__init__(engine, colleagues + 1)
+        self.leaver, self.colleagues = self.consultants[0], self.consultants[1:]
 
 
 def load(engine, team: Team, vault: Vault, n: int) -> float:
@@ -132,48 +84,30 @@ def load(engine, team: Team, vault: Vault, n: int) -> float:
     began = time.monotonic()
     now = clock.now()
     due = now + timedelta(days=1)
+    customers = [seed.Customer(owner_id=team.leaver, phone=f"+86139{i:08d}", created_at=now)
+                 for i in range(n)]
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
+        seed.copy_customers(raw, team, vault, customers)
+        rows = [(c.id,) for c in customers]
         with raw.cursor() as cur:
-            keys = cur.copy("COPY leads.customer_keys (customer_id, company_id, phone_index, "
-                            "first_lead_id, owner_id, created_at, project_id, name, "
-                            "phone_masked, owner_since, owner_revision) FROM STDIN")
-            rows = []
-            for i in range(n):
-                sealed = vault.seal_phone(f"+86139{i:08d}")
-                rows.append((uuid.uuid4(), sealed, uuid.uuid4()))
-            with keys as copy:
-                for customer_id, sealed, lead_id in rows:
-                    copy.write_row((customer_id, team.company, sealed.index, lead_id,
-                                    team.leaver, now, team.project, "客户", sealed.masked,
-                                    now, 1))
-            with cur.copy("COPY customers.customers (id, company_id, project_id, name, "
-                          "phone_enc, phone_index, phone_masked, owner_id, stage, channel, "
-                          "first_lead_id, created_at, updated_at, version, owner_revision, "
-                          "stage_entered_at) FROM STDIN") as copy:
-                for customer_id, sealed, lead_id in rows:
-                    copy.write_row((customer_id, team.company, team.project, "客户",
-                                    sealed.enc, sealed.index, sealed.masked, team.leaver,
-                                    "new", "walk_in", lead_id, now, now, 1, 1, now))
             with cur.copy("COPY tasks.tasks (id, company_id, project_id, customer_id, "
                           "owner_id, kind, title, status, due_at, created_at, "
                           "source_event_id, stage, evidence, next_alert_at) FROM STDIN"
                           ) as copy:
-                for customer_id, _, _ in rows:
+                for (customer_id,) in rows:
                     copy.write_row((uuid.uuid4(), team.company, team.project, customer_id,
                                     team.leaver, "first_contact", "首次联系客户（15分钟内）",
                                     "open", due, now, uuid.uuid4(), "new", "followup", due))
             with cur.copy("COPY tasks.customer_activity (customer_id, company_id, "
                           "project_id, owner_id, stage, last_activity_at, last_progress_at) "
                           "FROM STDIN") as copy:
-                for customer_id, _, _ in rows:
+                for (customer_id,) in rows:
                     copy.write_row((customer_id, team.company, team.project, team.leaver,
                                     "new", now, now))
         raw.commit()
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("leads.customer_keys", "customers.customers", "tasks.tasks",
-                      "tasks.customer_activity"):
-            conn.execute(text(f"VACUUM ANALYZE {table}"))
+    seed.vacuum(engine, ("leads.customer_keys", "customers.customers", "tasks.tasks",
+                         "tasks.customer_activity"))
     return round(n / (time.monotonic() - began), 1)
 
 
@@ -206,22 +140,6 @@ def cpu_seconds(pids: dict) -> dict:
             fields = stat.read().rsplit(")", 1)[1].split()
         used[name] = (int(fields[11]) + int(fields[12])) / tick
     return used
-
-
-def scalar(engine, sql: str, **params):
-    with engine.connect() as conn:
-        return conn.execute(text(sql), params).scalar()
-
-
-def wait_for_copies(engine, team: Team, timeout: float) -> None:
-    """The directory's user facts reached the leads, customers and tasks read copies."""
-    deadline = time.monotonic() + timeout
-    for schema in ("leads", "customers", "tasks"):
-        while scalar(engine, f"SELECT count(*) FROM {schema}.users WHERE company_id = :c",
-                     c=team.company) < team.people:
-            if time.monotonic() > deadline:
-                raise SystemExit(f"{schema}.users did not fill within {timeout:.0f}s")
-            time.sleep(0.2)
 
 
 def run(rpc: RpcClient, engine, team: Team, token: str, plan: dict, n: int,
@@ -299,14 +217,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)    # clean up as on Ctrl-C
     with contextlib.ExitStack() as stack:
-        settings, database = stack.enter_context(fresh_database())
+        settings, database = stack.enter_context(seed.fresh_database())
         engine = create_engine(settings.database_url, poolclass=NullPool)
         stack.callback(engine.dispose)
         team = Team(engine, args.colleagues)
         loaded = load(engine, team, Vault.from_settings(settings), args.n)
         print(f"loaded {args.n:,} customers ({loaded:,} /s)", file=sys.stderr)
         pids = start_services(stack, database, timeout=120.0)
-        wait_for_copies(engine, team, timeout=120.0)
+        seed.wait_for_copies(engine, team, timeout=120.0)
         rpc = RpcClient(settings.amqp_uri, pool_size=2, timeout=30.0)
         stack.callback(rpc.close)
         plan = {"mode": args.mode}

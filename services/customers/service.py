@@ -93,9 +93,15 @@ class CustomersService(SubjectRequests, PrivacyAudit, Merges, PersonalData,  # P
             stmt = stmt.where(quiet_since < clock.now() - timedelta(days=q.silent_days))
             order = (quiet_since, *order)
         total = self.db.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = self.db.scalars(stmt.order_by(*order)
-                               .limit(q.page_size).offset((q.page - 1) * q.page_size))
-        return {"items": self._customer_views(list(rows), actor),
+        # The page's ids first, then their rows: filtered and sorted from the list index
+        # alone (customers_0014), a team's 10,000 customers among a million are not each
+        # read from the table to find the 50 shown (bench/desk_customers.py).
+        ids = list(self.db.scalars(stmt.with_only_columns(store.Customer.id).order_by(*order)
+                                   .limit(q.page_size).offset((q.page - 1) * q.page_size)))
+        found = {row.id: row for row in self.db.scalars(
+            select(store.Customer).where(store.Customer.id.in_(ids)))} if ids else {}
+        rows = [found[i] for i in ids if i in found]
+        return {"items": self._customer_views(rows, actor),
                 "total": total, "page": q.page, "page_size": q.page_size}
 
     def _search(self, company_id, text: str):

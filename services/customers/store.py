@@ -69,6 +69,12 @@ class Customer(Base):
               postgresql_where=LIVE),
         Index("ix_customers_segment_portrait", "portrait", postgresql_using="gin",
               postgresql_ops={"portrait": "jsonb_path_ops"}),
+        # The team list (CustomersService.list) counted and paged from the index alone
+        # (customers_0014).
+        Index("ix_customers_list_owner", "company_id", "owner_id",
+              postgresql_where=text("merged_into IS NULL"),
+              postgresql_include=["created_at", "id", "stage", "grade", "completeness",
+                                  "last_followup_at", "project_id"]),
     )
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     company_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))

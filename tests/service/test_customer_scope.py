@@ -1,9 +1,11 @@
 """Scope on every customer and task RPC: a consultant their own, a manager their team's."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from nameko.testing.services import entrypoint_hook
+from sqlalchemy import text
 
 from contracts import customers
 from contracts.actor import Role
@@ -117,3 +119,45 @@ def test_no_rpc_naming_a_customer_opens_a_colleagues(team, world):
 def _one(container, token, customer_id):
     with entrypoint_hook(container, "get") as get:
         return get(token, customer_id)
+
+
+def test_the_team_list_pages_through_each_order_without_gaps(team, world, infra, engine):
+    """The page's ids are sorted first and their rows read after: every order the desk asks
+    for (newest first, longest silent first, least complete first) comes back whole, page
+    after page, and a filter holds on every page."""
+    container, ids = team
+    mine = [ids["a"], ids["b"], *(add_customer(container, infra, world, who, f"+86138222{n:05d}")
+                                  for n, who in enumerate("ababa"))]
+    now = clock.now()
+    facts = {}
+    with engine.begin() as conn:
+        for n, customer_id in enumerate(mine):
+            facts[customer_id] = {"created": now - timedelta(days=10 + n),
+                                  "followed": None if n % 2 else now - timedelta(days=30 - n),
+                                  "score": (n * 37) % 100, "grade": "AB"[n % 3 == 0]}
+            conn.execute(text(
+                "UPDATE customers.customers SET created_at = :created, "
+                "last_followup_at = :followed, completeness = :score, grade = :grade "
+                "WHERE id = :id"), {**facts[customer_id], "id": customer_id})
+
+    def pages(query: dict) -> list[str]:
+        seen = []
+        with entrypoint_hook(container, "list") as list_customers:
+            for page in (1, 2, 3):
+                found = list_customers(world.token("mgr"), {**query, "page": page,
+                                                            "page_size": 3})
+                assert found["total"] == len([c for c in mine if query.get("grade") in
+                                              (None, facts[c]["grade"])])
+                seen += [c["id"] for c in found["items"]]
+        return seen
+
+    def newest(c):
+        return -facts[c]["created"].timestamp()
+
+    assert pages({}) == sorted(mine, key=newest)
+    assert pages({"silent_days": 1}) == sorted(mine, key=lambda c: (
+        facts[c]["followed"] or facts[c]["created"], newest(c)))
+    assert pages({"completeness_below": 101}) == sorted(
+        mine, key=lambda c: (facts[c]["score"], newest(c)))
+    assert pages({"grade": "A"}) == sorted([c for c in mine if facts[c]["grade"] == "A"],
+                                           key=newest)
