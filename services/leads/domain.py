@@ -212,3 +212,23 @@ def phone_check_answer(actor: Actor, customer_id: UUID | None, owner_id: UUID | 
     return {"known": True, "mine": mine, "in_pool": owner_id is None,
             "owner_name": owner_name if owner_id is not None else None,
             "customer_id": customer_id if mine else None, "checks_left": checks_left}
+
+
+def settings_refusal(rules, consultants: set[UUID]) -> tuple[str, str] | None:
+    """What a director's new lead rules get wrong that the model alone lets through, as
+    (message, field), or None. Checked on writing only: rules stored before stay readable.
+    A condition 属于任一 of nothing never matches; a negative budget or area is a typo; a
+    region's consultant must be an active consultant of the project."""
+    for i, rule in enumerate(rules.grading):
+        for j, cond in enumerate(rule.when):
+            field = f"grading.{i}.when.{j}.value"
+            if cond.op == "in" and not cond.value:
+                return "choose at least one value", field
+            if cond.op in ("gte", "lte") and isinstance(cond.value, int) and cond.value < 0:
+                return "must not be negative", field
+    for district, owners in rules.assignment.regions.items():
+        for n, owner in enumerate(owners):
+            if owner not in consultants:
+                return ("not an active consultant of this project",
+                        f"assignment.regions.{district}.{n}")
+    return None

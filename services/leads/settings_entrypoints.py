@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from contracts import leads as c
 from contracts.actor import Role
-from contracts.errors import Forbidden, NotFound, parse, parse_id
+from contracts.errors import Forbidden, NotFound, ValidationFailed, parse, parse_id
 from kit import clock
 from kit.db import locked_row
 from kit.service import rpc
-from services.leads import store
+from services.leads import domain, store
 
 EDITORS = (Role.admin, Role.director)
 
@@ -56,6 +56,9 @@ class ProjectRules:
         if actor.role not in EDITORS:
             raise Forbidden("only the project's director or an admin may change its rules")
         rules = parse(c.ProjectLeadSettings, settings)
+        refusal = domain.settings_refusal(rules, set(store.project_consultants(self.db, wanted)))
+        if refusal is not None:
+            raise ValidationFailed(*refusal)
         now = clock.now()
         row = locked_row(self.db, store.ProjectSettings, wanted, company_id=actor.company_id,
                          settings=rules.model_dump(mode="json"), revision=0, updated_at=now,

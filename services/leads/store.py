@@ -470,6 +470,14 @@ def assignable_consultants(session: Session, project_id: uuid.UUID) -> list[uuid
         .order_by(u.id)))
 
 
+def project_consultants(session: Session, project_id: uuid.UUID) -> list[uuid.UUID]:
+    """The project's active consultants, on duty or not (whom its rules may name)."""
+    u = Users.c
+    return list(session.scalars(
+        select(u.id).where(u.role == "consultant", u.active.is_(True),
+                           u.project_ids.any(project_id))))
+
+
 def project(session: Session, project_id: uuid.UUID):
     return session.execute(select(Projects).where(Projects.c.id == project_id)).first()
 
