@@ -4,6 +4,7 @@ never at import) and a session per worker, closed in worker_teardown."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -90,12 +91,25 @@ class Prepared:
 
     def execute(self, session: Session, **values: Any) -> CursorResult:
         connection = session.connection()
+        return connection.exec_driver_sql(self._sql(connection), {**self.defaults, **values})
+
+    def execute_many(self, session: Session, rows: list[dict[str, Any]]) -> None:
+        """The statement once per row (psycopg's executemany: one round trip for all)."""
+        if rows:
+            connection = session.connection()
+            sql = self._sql(connection)
+            connection.exec_driver_sql(sql, [{**self.defaults, **row} for row in rows])
+
+    def _sql(self, connection) -> str:
         if self.sql is None:
             compiled = self.statement.compile(dialect=connection.dialect)
             self.defaults = {name: bind.effective_value
                              for bind, name in compiled.bind_names.items() if not bind.required}
             self.sql = str(compiled)
-        return connection.exec_driver_sql(self.sql, {**self.defaults, **values})
+        return self.sql
+
+
+OUTBOX_WRITTEN = "keyuan.outbox_written"
 
 
 class Database(DependencyProvider):
@@ -109,6 +123,19 @@ class Database(DependencyProvider):
                                   max_overflow=settings.db_max_overflow)
         self.make_session = sessionmaker(self.engine, expire_on_commit=False)
         self.sessions: WeakKeyDictionary = WeakKeyDictionary()
+        # Called after a commit that wrote outbox rows (kit.outbox.written): the relay.
+        self.on_outbox_commit: list[Callable[[], None]] = []
+        event.listen(self.make_session, "after_commit", self._committed)
+        event.listen(self.make_session, "after_rollback", self._rolled_back)
+
+    def _committed(self, session: Session) -> None:
+        if session.info.pop(OUTBOX_WRITTEN, False):
+            for wake in self.on_outbox_commit:
+                wake()
+
+    @staticmethod
+    def _rolled_back(session: Session) -> None:
+        session.info.pop(OUTBOX_WRITTEN, None)
 
     def get_dependency(self, worker_ctx) -> Session:
         session = self.make_session()

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from contracts.envelope import Envelope
 from kit import clock
-from kit.db import make_engine
+from kit.db import OUTBOX_WRITTEN, Database, make_engine
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +99,17 @@ def record(session: Session, table: Table, producer: str, event_type: str, paylo
     """Add an event to the outbox in the caller's transaction."""
     data = payload.model_dump(mode="json") if hasattr(payload, "model_dump") else payload
     env = envelope(producer, event_type, data, correlation_id)
-    session.execute(table.insert().values(**_row(env, clock.now())))
+    session.execute(table.insert(), _row(env, clock.now()))
+    written(session)
     return env
+
+
+def written(session: Session) -> None:
+    """Note that this transaction wrote outbox rows: the service's relay is woken when it
+    commits (kit.db.Database), instead of polling for them."""
+    session.info[OUTBOX_WRITTEN] = True
+
+
 
 
 def backoff(attempts: int) -> timedelta:
@@ -250,7 +259,9 @@ class Relay:
 
 
 class OutboxRelay(DependencyProvider):
-    """Runs the relay inside a service process: woken after each worker, and on a poll."""
+    """Runs the relay inside a service process: woken when a transaction that wrote outbox
+    rows commits (through the service's Database dependency), and on a slow poll for the
+    rest (retries after a backoff, rows written by other processes)."""
 
     poll_seconds = 1.0
 
@@ -267,7 +278,14 @@ class OutboxRelay(DependencyProvider):
         self.engine = engine
         self.relay = Relay(service, table, sessionmaker(engine), settings.amqp_uri)
         self.running = True
+        for dependency in self.container.dependencies:
+            if isinstance(dependency, Database):
+                dependency.on_outbox_commit.append(self.wake)
         self.gt = self.container.spawn_managed_thread(self._run)
+
+    def wake(self) -> None:
+        if not self.wakeup.ready():
+            self.wakeup.send()
 
     def _run(self) -> None:
         while self.running:
@@ -279,10 +297,6 @@ class OutboxRelay(DependencyProvider):
             self.wakeup.wait(self.poll_seconds)
             if self.wakeup.ready():
                 self.wakeup.reset()
-
-    def worker_teardown(self, worker_ctx) -> None:
-        if not self.wakeup.ready():
-            self.wakeup.send()
 
     def stop(self) -> None:
         self.running = False

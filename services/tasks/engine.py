@@ -3,15 +3,18 @@ customer's last activity. Every change is recorded in the outbox in the caller's
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, text
+from psycopg.types.json import Jsonb
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from contracts import tasks as c
 from kit import clock, outbox
+from kit.db import Prepared
 from services.tasks import domain, store
 
 
@@ -33,14 +36,13 @@ def open_stage_tasks(session: Session, source_event_id, *, company_id, project_i
     for plan in domain.plans_for(template_for(session, project_id), stage, since):
         task_id = uuid.uuid4()
         first_alert = plan.due_at if plan.remind_at is None else plan.remind_at
-        row = session.execute(insert(store.Task).values(
-            id=task_id, company_id=company_id, project_id=project_id, customer_id=customer_id,
-            owner_id=owner_id, kind=plan.kind, title=plan.title,
+        row = _OPEN_TASK.execute(
+            session, id=task_id, company_id=company_id, project_id=project_id,
+            customer_id=customer_id, owner_id=owner_id, kind=plan.kind, title=plan.title,
             status=c.TaskStatus.open.value, due_at=plan.due_at, created_at=clock.now(),
             source_event_id=source_event_id, stage=stage, evidence=plan.evidence,
             followup_types=list(plan.followup_types), remind_at=plan.remind_at,
-            escalation=list(plan.escalation), next_alert_at=first_alert,
-        ).on_conflict_do_nothing().returning(store.Task.id)).first()
+            escalation=Jsonb(list(plan.escalation)), next_alert_at=first_alert).first()
         if row:
             created += 1
             _emit(session, c.TASK_CREATED, c.TaskCreated(
@@ -48,6 +50,15 @@ def open_stage_tasks(session: Session, source_event_id, *, company_id, project_i
                 customer_id=customer_id, owner_id=owner_id, kind=plan.kind, title=plan.title,
                 due_at=plan.due_at), correlation_id)
     return created
+
+
+# Compiled once (SQLAlchemy cannot cache PostgreSQL's ON CONFLICT: kit.db.Prepared).
+_TASK_COLUMNS = ("id", "company_id", "project_id", "customer_id", "owner_id", "kind",
+                 "title", "status", "due_at", "created_at", "source_event_id", "stage",
+                 "evidence", "followup_types", "remind_at", "escalation", "next_alert_at")
+_OPEN_TASK = Prepared(insert(store.Task).values({name: bindparam(name)
+                                                 for name in _TASK_COLUMNS})
+                      .on_conflict_do_nothing().returning(store.Task.id))
 
 
 def complete(session: Session, task: store.Task, *, by, note: str | None = None) -> None:
@@ -110,14 +121,21 @@ def track_many(session: Session, customers: list[dict], *, stage=None, at: datet
         return
     rows = [{**row, "stage": stage or "new", "last_activity_at": at, "last_progress_at": at}
             for row in customers]
-    stmt = insert(store.Activity)
+    _track_statement(stage is not None, progress, owner_known).execute_many(session, rows)
+
+
+@functools.cache
+def _track_statement(stage_known: bool, progress: bool, owner_known: bool) -> Prepared:
+    stmt = insert(store.Activity).values(
+        {name: bindparam(name) for name in ("customer_id", "company_id", "project_id",
+                                            "owner_id", "stage", "last_activity_at",
+                                            "last_progress_at")})
     changes = {"last_activity_at": stmt.excluded.last_activity_at, "warned_at": None}
     if owner_known:
         changes["owner_id"] = stmt.excluded.owner_id
-    if stage is not None:
+    if stage_known:
         changes["stage"] = stmt.excluded.stage
     if progress:
         changes["last_progress_at"] = stmt.excluded.last_progress_at
         changes["recycle_warned_at"] = None
-    session.execute(stmt.on_conflict_do_update(index_elements=["customer_id"], set_=changes),
-                    rows)
+    return Prepared(stmt.on_conflict_do_update(index_elements=["customer_id"], set_=changes))
