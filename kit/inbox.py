@@ -110,11 +110,13 @@ class BatchOutcome:
 Effect = Callable[[Any, Session, Envelope], Any]
 
 
-def apply_batch(service: Any, effect: Effect, name: str, bodies: list) -> BatchOutcome:
+def apply_batch(service: Any, effect: Effect, name: str, bodies: list,
+                whole: bool = False) -> BatchOutcome:
     """Apply `effect` once to each event of `bodies` not seen before, all in the service
-    worker's session, and commit. Malformed events are dropped (logged, counted); repeated
-    ones ignored. On failure the batch is rolled back and applied event by event: the
-    events that still fail go back to the queue (after a pause), the others are committed.
+    worker's session, and commit (`whole`: once, to the list of them). Malformed events
+    are dropped (logged, counted); repeated ones ignored. On failure the batch is rolled
+    back and applied event by event: the events that still fail go back to the queue
+    (after a pause), the others are committed.
     Raises if every event failed (the broker then redelivers them all)."""
     service_name = type(service).name
     session: Session = service.db
@@ -131,10 +133,15 @@ def apply_batch(service: Any, effect: Effect, name: str, bodies: list) -> BatchO
     if len(envs) > 1:
         try:
             fresh = first_deliveries(session, table, [env for _, env in envs], name)
-            applied = set()
+            applied: dict = {}
             for _, env in envs:
                 if env.id in fresh and env.id not in applied:
-                    applied.add(env.id)
+                    applied[env.id] = env
+            if whole:
+                if applied:
+                    effect(service, session, list(applied.values()))
+            else:
+                for env in applied.values():
                     effect(service, session, env)
             session.commit()
         except Exception:
@@ -150,7 +157,7 @@ def apply_batch(service: Any, effect: Effect, name: str, bodies: list) -> BatchO
     for position, env in envs:
         try:
             if first_delivery(session, table, env, name):
-                effect(service, session, env)
+                effect(service, session, [env] if whole else env)
                 session.commit()
                 BATCH_SIZE.labels(service_name, name).observe(1)
             else:
@@ -222,13 +229,15 @@ class BatchingEventHandler(EventHandler):
 
 
 def handles(source_service: str, event_type: str, *, max_batch: int = MAX_BATCH,
-            in_flight: int = IN_FLIGHT):
+            in_flight: int = IN_FLIGHT, whole_batch: bool = False):
     """An event handler that parses the envelope, applies the effect once and commits.
 
     The decorated method gets (session, envelope) and must not commit itself; it is called
-    for each event of a batch in one transaction. A malformed event is logged and dropped;
-    any other failure goes back to the queue after a pause. Called with one event body (as
-    Nameko's entrypoint_hook does), it applies that one and returns the method's result."""
+    for each event of a batch in one transaction (`whole_batch`: once, with the list of the
+    batch's new envelopes, for effects that sum up, such as counters). A malformed event
+    is logged and dropped; any other failure goes back to the queue after a pause. Called
+    with one event body (as Nameko's entrypoint_hook does), it applies that one and
+    returns the method's result."""
 
     def decorate(method):
         name = method.__name__
@@ -238,10 +247,10 @@ def handles(source_service: str, event_type: str, *, max_batch: int = MAX_BATCH,
         @functools.wraps(method)
         def entrypoint(self, bodies):
             if isinstance(bodies, list):
-                return apply_batch(self, method, name, bodies)
+                return apply_batch(self, method, name, bodies, whole_batch)
             results = []
             outcome = apply_batch(self, lambda s, session, env: results.append(
-                method(s, session, env)), name, [bodies])
+                method(s, session, env)), name, [bodies], whole_batch)
             if outcome.requeue:
                 raise RuntimeError(f"{name} could not apply the event")
             return results[0] if results else None

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 import amqp
+import eventlet
 from eventlet.event import Event
 from kombu import Connection, Exchange
 from nameko.extensions import DependencyProvider
@@ -287,8 +288,18 @@ class OutboxRelay(DependencyProvider):
         if not self.wakeup.ready():
             self.wakeup.send()
 
+    # Woken again within this long of its last batch, the relay waits out the rest of it:
+    # commits close together go out in one batch (one SELECT, one UPDATE, one commit, one
+    # round of confirms) rather than one batch each. An idle relay publishes at once.
+    gather_seconds = 0.02
+
     def _run(self) -> None:
+        last_batch = 0.0
         while self.running:
+            since = time.monotonic() - last_batch
+            if since < self.gather_seconds:
+                eventlet.sleep(self.gather_seconds - since)
+            last_batch = time.monotonic()
             try:
                 while self.running and self.relay.publish_batch() >= BATCH:
                     pass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlalchemy import func, select
 
 from contracts import analytics as c
@@ -49,31 +51,44 @@ class AnalyticsService(HoldsNoPersonalData, KeepsUserCopy, KeepsRevokedTokens,
                 by_channel[channel] = by_channel.get(channel, 0) + int(count)
         return domain.funnel(date_from, date_to, totals, by_channel).model_dump(mode="json")
 
-    @handles(leads.SERVICE, leads.LEAD_CREATED)
-    def on_lead_created(self, session, env: Envelope) -> None:
-        lead = leads.LeadCreated.model_validate(env.payload)
-        day = domain.business_day(lead.created_at)
-        store.bump(session, day, lead.company_id, lead.project_id, "leads", lead.channel.value)
-        store.bump(session, day, lead.company_id, lead.project_id,
-                   "duplicates" if lead.duplicate else "new_customers")
+    # Counters sum up: each handler takes its batch whole and bumps each counter once.
 
-    @handles(leads.SERVICE, leads.LEAD_ASSIGNED)
-    def on_lead_assigned(self, session, env: Envelope) -> None:
-        fact = leads.LeadAssigned.model_validate(env.payload)
-        if fact.owner_id is not None:
-            store.bump(session, domain.business_day(env.occurred_at), fact.company_id,
-                       fact.project_id, "assigned")
+    @handles(leads.SERVICE, leads.LEAD_CREATED, whole_batch=True)
+    def on_lead_created(self, session, envs: list[Envelope]) -> None:
+        counts: Counter = Counter()
+        for env in envs:
+            lead = leads.LeadCreated.model_validate(env.payload)
+            key = (domain.business_day(lead.created_at), lead.company_id, lead.project_id)
+            counts[(*key, "leads", lead.channel.value)] += 1
+            counts[(*key, "duplicates" if lead.duplicate else "new_customers", "")] += 1
+        store.bump_many(session, counts)
 
-    @handles(tasks.SERVICE, tasks.TASK_CREATED)
-    def on_task_created(self, session, env: Envelope) -> None:
-        fact = tasks.TaskCreated.model_validate(env.payload)
+    @handles(leads.SERVICE, leads.LEAD_ASSIGNED, whole_batch=True)
+    def on_lead_assigned(self, session, envs: list[Envelope]) -> None:
+        counts: Counter = Counter()
+        for env in envs:
+            fact = leads.LeadAssigned.model_validate(env.payload)
+            if fact.owner_id is not None:
+                counts[(domain.business_day(env.occurred_at), fact.company_id,
+                        fact.project_id, "assigned", "")] += 1
+        store.bump_many(session, counts)
+
+    @handles(tasks.SERVICE, tasks.TASK_CREATED, whole_batch=True)
+    def on_task_created(self, session, envs: list[Envelope]) -> None:
+        store.bump_many(session, _first_contact_counts(envs, tasks.TaskCreated,
+                                                       "first_contact_tasks"))
+
+    @handles(tasks.SERVICE, tasks.TASK_COMPLETED, whole_batch=True)
+    def on_task_completed(self, session, envs: list[Envelope]) -> None:
+        store.bump_many(session, _first_contact_counts(envs, tasks.TaskCompleted,
+                                                       "first_contact_done"))
+
+
+def _first_contact_counts(envs: list[Envelope], model, metric: str) -> Counter:
+    counts: Counter = Counter()
+    for env in envs:
+        fact = model.model_validate(env.payload)
         if fact.kind == "first_contact":
-            store.bump(session, domain.business_day(env.occurred_at), fact.company_id,
-                       fact.project_id, "first_contact_tasks")
-
-    @handles(tasks.SERVICE, tasks.TASK_COMPLETED)
-    def on_task_completed(self, session, env: Envelope) -> None:
-        fact = tasks.TaskCompleted.model_validate(env.payload)
-        if fact.kind == "first_contact":
-            store.bump(session, domain.business_day(env.occurred_at), fact.company_id,
-                       fact.project_id, "first_contact_done")
+            counts[(domain.business_day(env.occurred_at), fact.company_id, fact.project_id,
+                    metric, "")] += 1
+    return counts

@@ -39,15 +39,27 @@ class DailyCount(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
-_BUMP = Prepared(insert(DailyCount).values(
+_NEW_COUNT = insert(DailyCount).values(
     day=bindparam("day"), company_id=bindparam("company_id"),
     project_id=bindparam("project_id"), metric=bindparam("metric"),
-    channel=bindparam("channel"), count=1).on_conflict_do_update(
+    channel=bindparam("channel"), count=bindparam("count"))
+_BUMP = Prepared(_NEW_COUNT.on_conflict_do_update(
     index_elements=["day", "company_id", "project_id", "metric", "channel"],
-    set_={"count": DailyCount.count + 1}))
+    set_={"count": DailyCount.count + _NEW_COUNT.excluded.count}))
 
 
 def bump(session: Session, day: date, company_id, project_id, metric: str,
-         channel: str = "") -> None:
+         channel: str = "", by: int = 1) -> None:
     _BUMP.execute(session, day=day, company_id=company_id, project_id=project_id,
-                  metric=metric, channel=channel)
+                  metric=metric, channel=channel, count=by)
+
+
+def bump_many(session: Session, counts) -> None:
+    """Add each (day, company, project, metric, channel) → n of `counts` to its counter,
+    in key order (two batches bumping the same counters wait for each other, never
+    deadlock)."""
+    _BUMP.execute_many(session, [
+        {"day": day, "company_id": company, "project_id": project, "metric": metric,
+         "channel": channel, "count": n}
+        for (day, company, project, metric, channel), n in sorted(
+            counts.items(), key=lambda item: tuple(map(str, item[0]))) if n])

@@ -9,8 +9,8 @@ from datetime import timedelta
 import eventlet
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy
+from psycopg.types.json import Jsonb
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
 
 from contracts import customers as c
 from contracts import leads
@@ -252,6 +252,13 @@ class CustomersService(SubjectRequests, PrivacyAudit, Merges, PersonalData,  # P
         if grade is not None:
             customer.grade, customer.grade_set_by = grade, domain.GRADED_BY_LEAD
 
+    def _batch_setup(self, session, project_id) -> ProjectSetup:
+        """The project's setup, read once per batch of events (one worker's session)."""
+        held = session.info.setdefault("customers.project_setups", {})
+        if project_id not in held:
+            held[project_id] = self._setup(project_id)
+        return held[project_id]
+
     @handles(leads.SERVICE, leads.LEAD_CREATED)
     def on_lead_created(self, session, env: Envelope) -> None:
         lead = leads.LeadCreated.model_validate(env.payload)
@@ -261,19 +268,18 @@ class CustomersService(SubjectRequests, PrivacyAudit, Merges, PersonalData,  # P
         portrait = domain.portrait_from_lead(lead.portrait)
         completeness = project_setup.score(project_setup.filled_fields(
             portrait, has_name=bool(lead.name), has_phone=True, has_wechat=False, tags={}),
-            self._setup(lead.project_id)).percent
-        created = session.execute(
-            insert(store.Customer).values(
-                id=lead.customer_id, company_id=lead.company_id, project_id=lead.project_id,
-                name=lead.name, phone_enc=lead.phone.enc, phone_index=lead.phone.index,
-                phone_masked=lead.phone.masked, owner_id=lead.owner_id, stage=c.Stage.new.value,
-                channel=lead.channel.value, first_lead_id=lead.lead_id,
-                created_at=lead.created_at, updated_at=lead.created_at, version=1,
-                stage_entered_at=lead.created_at, portrait=portrait,
-                completeness=completeness, sub_source=lead.sub_source, grade=lead.grade,
-                grade_set_by=domain.GRADED_BY_LEAD if lead.grade else None,
-                **self._referral_of(session, lead))
-            .on_conflict_do_nothing().returning(store.Customer.id)).first()
+            self._batch_setup(session, lead.project_id)).percent
+        created = store.NEW_CUSTOMER.execute(
+            session, id=lead.customer_id, company_id=lead.company_id,
+            project_id=lead.project_id, name=lead.name, phone_enc=lead.phone.enc,
+            phone_index=lead.phone.index, phone_masked=lead.phone.masked,
+            owner_id=lead.owner_id, stage=c.Stage.new.value, channel=lead.channel.value,
+            first_lead_id=lead.lead_id, created_at=lead.created_at,
+            updated_at=lead.created_at, version=1, stage_entered_at=lead.created_at,
+            portrait=Jsonb(portrait), completeness=completeness, sub_source=lead.sub_source,
+            grade=lead.grade, grade_set_by=domain.GRADED_BY_LEAD if lead.grade else None,
+            **{"referrer_id": None, "referral_reward": None,
+               **self._referral_of(session, lead)}).first()
         if created:
             self.emit(c.CUSTOMER_CREATED, c.CustomerCreated(
                 customer_id=lead.customer_id, company_id=lead.company_id,

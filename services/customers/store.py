@@ -19,12 +19,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from kit.db import Prepared
 from kit.inbox import inbox_table
 from kit.outbox import outbox_table
 from kit.readcopy import revoked_tokens_table, users_table
@@ -351,3 +353,11 @@ def tags_of(session, customer_ids) -> dict:
             .order_by(CustomerTag.dimension, CustomerTag.value)):
         found[row.customer_id][row.dimension].append(row.value)
     return found
+
+
+# A customer made from a lead, compiled once (SQLAlchemy cannot cache ON CONFLICT).
+NEW_CUSTOMER = Prepared(insert(Customer).values({name: bindparam(name) for name in (
+    "id", "company_id", "project_id", "name", "phone_enc", "phone_index", "phone_masked",
+    "owner_id", "stage", "channel", "first_lead_id", "created_at", "updated_at", "version",
+    "stage_entered_at", "portrait", "completeness", "sub_source", "grade", "grade_set_by",
+    "referrer_id", "referral_reward")}).on_conflict_do_nothing().returning(Customer.id))
