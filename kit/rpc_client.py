@@ -61,6 +61,9 @@ class _NotSent(Exception):
     on a fresh connection."""
 
 
+# A pooled connection used within this long is handed out without a check.
+FRESH_SECONDS = 1.0
+
 BROKER_LOST = "the message broker connection was lost; please try again"
 
 
@@ -80,6 +83,7 @@ class _Slot:
         self.replies: dict[str, dict] = {}
         self.channel.basic_consume(self.reply_to, self._on_reply, auto_ack=True)
         self.channel.confirm_delivery()
+        self.used_at = time.monotonic()
 
     def _on_reply(self, channel, method, props, body) -> None:
         try:
@@ -119,6 +123,7 @@ class _Slot:
             if remaining <= 0:
                 raise RpcTimeout(f"{routing_key} did not answer within {timeout:g}s")
             self.connection.process_data_events(time_limit=min(remaining, 0.25))
+        self.used_at = time.monotonic()
         return self.replies.pop(correlation_id)
 
     def close(self) -> None:
@@ -151,7 +156,9 @@ class RpcClient:
                 slot = self._idle.get_nowait()
             except queue.Empty:
                 break
-            if slot.healthy():
+            # A connection that answered a moment ago is trusted (a send that fails
+            # anyway is sent again on a fresh one); one that sat idle is checked first.
+            if time.monotonic() - slot.used_at < FRESH_SECONDS or slot.healthy():
                 return slot
             slot.close()
         try:
