@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from nameko.amqp.publish import Publisher
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY,
+    AMQP_URI_CONFIG_KEY,
+    DEFAULT_SERIALIZER,
+    LOGIN_METHOD_CONFIG_KEY,
+    NON_PERSISTENT,
+    SERIALIZER_CONFIG_KEY,
+)
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc as nameko_rpc
+from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,10 +27,41 @@ from kit.metrics import Metrics
 from kit.outbox import OutboxRelay
 
 
+class _ReplyPublisher(Publisher):
+    """Replies go out transient and unconfirmed: a reply queue is the caller's own, not
+    durable, and a caller whose reply is lost times out as it would were the service slow.
+    A confirm per reply cost each RPC a broker round trip and its CPU."""
+
+    use_confirms = False
+    delivery_mode = NON_PERSISTENT
+
+
+class _Responder(Responder):
+    publisher_cls = _ReplyPublisher
+
+
+class _RpcConsumer(RpcConsumer):
+    def handle_result(self, message, result, exc_info):
+        config = self.container.config
+        responder = _Responder(
+            config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
+            config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
+            ssl=config.get(AMQP_SSL_CONFIG_KEY),
+            login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+        result, exc_info = responder.send_response(result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+
+class _Rpc(Rpc):
+    rpc_consumer = _RpcConsumer()
+
+
 def rpc(method):
     """@rpc whose KeyuanError refusals (bad input, no access) are expected outcomes: Nameko
-    logs them as warnings, not as errors with a traceback."""
-    return nameko_rpc(expected_exceptions=KeyuanError)(method)
+    logs them as warnings, not as errors with a traceback. Every RPC of a service must be
+    declared with it (one consumer of the service's queue)."""
+    return _Rpc.decorator(expected_exceptions=KeyuanError)(method)
 
 
 class KnowsCallers(Protocol):
