@@ -1,4 +1,6 @@
-"""Has the suite caught up? No event waits in any outbox or in any consumer's queue.
+"""Has the suite caught up? No event waits in any outbox, in any consumer's queue, or in a
+consumer's hands (taken from its queue, not yet applied and acknowledged: a queue's count
+leaves those out, and a consumer that batches holds some while its batch runs).
 
 `keyuan up` waits for this before it says it is ready, so the read copies (who is on duty,
 which projects exist) are in place when the first lead arrives."""
@@ -6,6 +8,7 @@ which projects exist) are in place when the first lead arrives."""
 from __future__ import annotations
 
 import time
+import urllib.request
 
 import pika
 import pika.exceptions
@@ -53,11 +56,32 @@ def queued_events(settings: Settings) -> int:
     return total
 
 
+def events_in_hand(settings: Settings) -> int:
+    """Events the suite's local service processes hold (their keyuan_inbox_in_hand gauges,
+    from each one's /metrics); a process that does not answer counts none."""
+    total = 0
+    for service in SERVICES:
+        url = f"http://{settings.metrics_host}:{settings.metrics_port_for(service)}/metrics"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                body = answer.read().decode()
+        except OSError:
+            continue
+        total += sum(int(float(line.rsplit(" ", 1)[1])) for line in body.splitlines()
+                     if line.startswith("keyuan_inbox_in_hand{"))
+    return total
+
+
+def settled(settings: Settings) -> bool:
+    return (pending_outbox(settings) == 0 and queued_events(settings) == 0
+            and events_in_hand(settings) == 0)
+
+
 def wait_settled(settings: Settings, timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     calm = 0
     while time.monotonic() < deadline:
-        calm = calm + 1 if pending_outbox(settings) == 0 and queued_events(settings) == 0 else 0
+        calm = calm + 1 if settled(settings) else 0
         if calm >= 2:
             return True
         time.sleep(0.25)

@@ -110,6 +110,21 @@ class Prepared:
 
 
 OUTBOX_WRITTEN = "keyuan.outbox_written"
+# Called after any session of this process commits a transaction that wrote outbox rows
+# (kit.outbox.written): the relays of the services running here.
+ON_OUTBOX_COMMIT: list[Callable[[], None]] = []
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if session.info.pop(OUTBOX_WRITTEN, False):
+        for wake in list(ON_OUTBOX_COMMIT):
+            wake()
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(OUTBOX_WRITTEN, None)
 
 
 class Database(DependencyProvider):
@@ -123,19 +138,6 @@ class Database(DependencyProvider):
                                   max_overflow=settings.db_max_overflow)
         self.make_session = sessionmaker(self.engine, expire_on_commit=False)
         self.sessions: WeakKeyDictionary = WeakKeyDictionary()
-        # Called after a commit that wrote outbox rows (kit.outbox.written): the relay.
-        self.on_outbox_commit: list[Callable[[], None]] = []
-        event.listen(self.make_session, "after_commit", self._committed)
-        event.listen(self.make_session, "after_rollback", self._rolled_back)
-
-    def _committed(self, session: Session) -> None:
-        if session.info.pop(OUTBOX_WRITTEN, False):
-            for wake in self.on_outbox_commit:
-                wake()
-
-    @staticmethod
-    def _rolled_back(session: Session) -> None:
-        session.info.pop(OUTBOX_WRITTEN, None)
 
     def get_dependency(self, worker_ctx) -> Session:
         session = self.make_session()

@@ -20,7 +20,7 @@ from typing import Any
 import eventlet
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 from sqlalchemy import Column, DateTime, MetaData, String, Table, bindparam, text
 from sqlalchemy.dialects.postgresql import UUID, insert
@@ -39,6 +39,9 @@ REJECTED = Counter("keyuan_inbox_rejected_total", "Events that could not be pars
 FAILED = Counter("keyuan_inbox_failed_total",
                  "Events whose effect failed and that went back to the queue",
                  ["service", "handler"])
+IN_HAND = Gauge("keyuan_inbox_in_hand",
+                "Events a consumer holds unacknowledged: waiting for a batch or in one",
+                ["service", "handler"])
 BATCH_SIZE = Histogram("keyuan_inbox_batch_size", "Events applied in one transaction",
                        ["service", "handler"], buckets=(1, 2, 4, 8, 16, 32, 64))
 
@@ -195,8 +198,10 @@ class BatchingEventHandler(EventHandler):
         super().setup()
         self.waiting: list = []
         self.running = 0
+        self.in_hand = IN_HAND.labels(self.container.service_name, self.method_name)
 
     def handle_message(self, body, message) -> None:
+        self.in_hand.inc()
         self.waiting.append((body, message))
         self._start_next()
 
@@ -212,6 +217,7 @@ class BatchingEventHandler(EventHandler):
                 handle_result=partial(self._batch_done, batch))
         except ContainerBeingKilled:
             self.running -= 1
+            self.in_hand.dec(len(batch))
             for _, message in batch:
                 self.queue_consumer.requeue_message(message)
 
@@ -224,6 +230,7 @@ class BatchingEventHandler(EventHandler):
             else:
                 self.queue_consumer.ack_message(message)
         self.running -= 1
+        self.in_hand.dec(len(batch))
         self._start_next()
         return result, exc_info
 

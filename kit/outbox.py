@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from contracts.envelope import Envelope
 from kit import clock
-from kit.db import OUTBOX_WRITTEN, Database, make_engine
+from kit.db import ON_OUTBOX_COMMIT, OUTBOX_WRITTEN, make_engine
 
 log = logging.getLogger(__name__)
 
@@ -260,9 +260,9 @@ class Relay:
 
 
 class OutboxRelay(DependencyProvider):
-    """Runs the relay inside a service process: woken when a transaction that wrote outbox
-    rows commits (through the service's Database dependency), and on a slow poll for the
-    rest (retries after a backoff, rows written by other processes)."""
+    """Runs the relay inside a service process: woken when a transaction of this process
+    that wrote outbox rows commits (kit.outbox.written), and on a slow poll for the rest
+    (retries after a backoff, rows written by other processes)."""
 
     poll_seconds = 1.0
 
@@ -279,9 +279,7 @@ class OutboxRelay(DependencyProvider):
         self.engine = engine
         self.relay = Relay(service, table, sessionmaker(engine), settings.amqp_uri)
         self.running = True
-        for dependency in self.container.dependencies:
-            if isinstance(dependency, Database):
-                dependency.on_outbox_commit.append(self.wake)
+        ON_OUTBOX_COMMIT.append(self.wake)
         self.gt = self.container.spawn_managed_thread(self._run)
 
     def wake(self) -> None:
@@ -309,7 +307,12 @@ class OutboxRelay(DependencyProvider):
             if self.wakeup.ready():
                 self.wakeup.reset()
 
+    def _forget(self) -> None:
+        with contextlib.suppress(ValueError):
+            ON_OUTBOX_COMMIT.remove(self.wake)
+
     def stop(self) -> None:
+        self._forget()
         self.running = False
         if not self.wakeup.ready():
             self.wakeup.send()
@@ -319,6 +322,7 @@ class OutboxRelay(DependencyProvider):
         self.engine.dispose()
 
     def kill(self) -> None:
+        self._forget()
         self.running = False
         if self.gt is not None:
             self.gt.kill()

@@ -357,6 +357,7 @@ def store_batch(session: Session, vault: Vault, target: Target, rows: list[Parse
     copy_rows(session, ImportRow.__table__, report)
     copy_rows(session, Lead.__table__, leads)
     copy_rows(session, store.Outbox, events)
+    outbox.written(session)
     j = ImportJob.__table__.c
     session.execute(update(ImportJob.__table__).where(j.id == target.job_id).values(
         created=j.created + counts.created, merged=j.merged + counts.merged,
