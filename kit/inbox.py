@@ -199,6 +199,13 @@ class BatchingEventHandler(EventHandler):
         self.waiting: list = []
         self.running = 0
         self.in_hand = IN_HAND.labels(self.container.service_name, self.method_name)
+        self.stopping = False
+
+    def stop(self) -> None:
+        # No new batch once the service stops: what waits stays unacknowledged, and the
+        # broker gives it to another replica or to this service when it runs again.
+        self.stopping = True
+        super().stop()
 
     def handle_message(self, body, message) -> None:
         self.in_hand.inc()
@@ -206,7 +213,7 @@ class BatchingEventHandler(EventHandler):
         self._start_next()
 
     def _start_next(self) -> None:
-        if self.running >= self.in_flight or not self.waiting:
+        if self.stopping or self.running >= self.in_flight or not self.waiting:
             return
         batch, self.waiting = self.waiting[:self.max_batch], self.waiting[self.max_batch:]
         self.running += 1
