@@ -4,10 +4,9 @@ never at import) and a session per worker, closed in worker_teardown."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from nameko.extensions import DependencyProvider
 from psycopg import sql
 from sqlalchemy import Engine, Table, create_engine, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -16,6 +15,10 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 import kit  # noqa: F401  (sets PSYCOPG_WAIT_FUNC before psycopg loads)
+from kit.dependency import Provides
+
+if TYPE_CHECKING:
+    from nameko.containers import WorkerContext
 
 
 def locked_row(session: Session, model, key, **first):
@@ -98,7 +101,7 @@ class Prepared:
         return connection.exec_driver_sql(self.sql, {**self.defaults, **values})
 
 
-class Database(DependencyProvider):
+class Database(Provides[Session]):
     """Injects an SQLAlchemy Session; the entrypoint commits explicitly."""
 
     def setup(self) -> None:
@@ -108,14 +111,14 @@ class Database(DependencyProvider):
                                   pool_size=settings.db_pool_size,
                                   max_overflow=settings.db_max_overflow)
         self.make_session = sessionmaker(self.engine, expire_on_commit=False)
-        self.sessions: WeakKeyDictionary = WeakKeyDictionary()
+        self.sessions: WeakKeyDictionary[WorkerContext, Session] = WeakKeyDictionary()
 
-    def get_dependency(self, worker_ctx) -> Session:
+    def get_dependency(self, worker_ctx: WorkerContext) -> Session:
         session = self.make_session()
         self.sessions[worker_ctx] = session
         return session
 
-    def worker_teardown(self, worker_ctx) -> None:
+    def worker_teardown(self, worker_ctx: WorkerContext) -> None:
         session = self.sessions.pop(worker_ctx, None)
         if session is not None:
             session.close()

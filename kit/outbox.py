@@ -14,12 +14,11 @@ import socket
 import time
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import amqp
 from eventlet.event import Event
 from kombu import Connection, Exchange
-from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Gauge
 from sqlalchemy import (
     Column,
@@ -40,6 +39,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from contracts.envelope import Envelope
 from kit import clock
 from kit.db import make_engine
+from kit.dependency import Provides
+
+if TYPE_CHECKING:
+    from nameko.containers import WorkerContext
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +252,7 @@ class Relay:
             ).scalar_one()
 
 
-class OutboxRelay(DependencyProvider):
+class OutboxRelay(Provides["OutboxRelay"]):
     """Runs the relay inside a service process: woken after each worker, and on a poll."""
 
     poll_seconds = 1.0
@@ -280,7 +283,7 @@ class OutboxRelay(DependencyProvider):
             if self.wakeup.ready():
                 self.wakeup.reset()
 
-    def worker_teardown(self, worker_ctx) -> None:
+    def worker_teardown(self, worker_ctx: WorkerContext) -> None:
         if not self.wakeup.ready():
             self.wakeup.send()
 
@@ -300,5 +303,5 @@ class OutboxRelay(DependencyProvider):
         self.relay.close()
         self.engine.dispose()
 
-    def get_dependency(self, worker_ctx) -> OutboxRelay:
+    def get_dependency(self, worker_ctx: WorkerContext) -> OutboxRelay:
         return self

@@ -1,0 +1,20 @@
+from collections.abc import Callable
+from typing import Any
+
+from nameko.extensions import Entrypoint
+
+class ServiceContainer:
+    service_name: str
+    service_cls: type
+    config: dict[str, Any]
+    def spawn_managed_thread(self, fn: Callable[[], Any], identifier: str | None = None) -> Any: ...
+
+class WorkerContext:
+    container: ServiceContainer
+    service: Any
+    entrypoint: Entrypoint
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    data: dict[str, Any]
+    context_data: dict[str, Any]
+    call_id: str
