@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
-from wsgiref.simple_server import WSGIRequestHandler, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import Counter, Histogram, make_wsgi_app
 
@@ -18,6 +18,7 @@ from kit.dependency import Provides
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from nameko.containers import WorkerContext
 
 log = logging.getLogger(__name__)
@@ -59,15 +60,15 @@ class Metrics(Provides[None]):
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, *args) -> None:  # keep access logs out of the service log
+    def log_message(self, *args: Any) -> None:  # keep access logs out of the service log
         pass
 
 
-def serve(host: str, port: int, health: Callable[[], dict]):
+def serve(host: str, port: int, health: Callable[[], dict[str, Any]]) -> WSGIServer:
     """Serve /metrics and /healthz; returns the server (call serve_forever in a thread)."""
-    metrics_app = make_wsgi_app()
+    metrics_app: WSGIApplication = make_wsgi_app()
 
-    def app(environ, start_response):
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
             report = health()
             status = "200 OK" if report.get("status") == "ok" else "503 Service Unavailable"

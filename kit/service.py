@@ -73,7 +73,7 @@ class Keys:
             raise RuntimeError("Keys.actor needs a service's worker (KeysProvider)")
         fact, revoked = self._service.caller_record(claimed.user_id, claims["jti"])
         if fact is None or fact.revision < _revision(claims):
-            fact = self._service.read_through(token, fact)
+            fact = self._service.read_through(str(token), fact)   # verified(): a str
         actor = auth.authorise(claimed, fact, revoked)
         if roles and actor.role not in roles:
             raise Forbidden(f"role {actor.role.value} may not do this")

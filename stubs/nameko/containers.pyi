@@ -7,6 +7,7 @@ class ServiceContainer:
     service_name: str
     service_cls: type
     config: dict[str, Any]
+    _died: Any   # an eventlet Event: ready once the container died
     def spawn_managed_thread(self, fn: Callable[[], Any], identifier: str | None = None) -> Any: ...
 
 class WorkerContext:

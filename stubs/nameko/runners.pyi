@@ -1,7 +1,10 @@
 from typing import Any
 
+from nameko.containers import ServiceContainer
+
 class ServiceRunner:
     service_names: list[str]
+    containers: list[ServiceContainer]
     def __init__(self, config: dict[str, Any]) -> None: ...
     def add_service(self, cls: type) -> None: ...
     def start(self) -> None: ...
