@@ -10,7 +10,7 @@ from weakref import WeakKeyDictionary
 from psycopg import sql
 from sqlalchemy import Engine, Table, create_engine, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
@@ -144,3 +144,9 @@ class Database(Provides[Session]):
     def ping(self) -> bool:
         with self.engine.connect() as conn:
             return conn.execute(text("SELECT 1")).scalar() == 1
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an INSERT, UPDATE or DELETE changed. SQLAlchemy 2.0 types Session.execute()
+    as returning a Result; for those statements it is a CursorResult, which has the count."""
+    return cast("CursorResult[Any]", result).rowcount

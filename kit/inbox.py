@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import eventlet
 from nameko.events import event_handler
@@ -17,6 +19,12 @@ from sqlalchemy.orm import Session
 from contracts.envelope import Envelope
 from kit import clock
 from kit.db import Prepared
+
+if TYPE_CHECKING:
+    from kit.service import Worker
+
+W = TypeVar("W", bound="Worker")
+R = TypeVar("R")
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +63,17 @@ def _claim(table: Table) -> Prepared:
         .on_conflict_do_nothing().returning(table.c.event_id))
 
 
-def handles(source_service: str, event_type: str):
+def handles(source_service: str, event_type: str) -> Callable[
+        [Callable[[W, Session, Envelope], R]], Callable[[W, Any], R | None]]:
     """@event_handler that parses the envelope, applies the effect once and commits.
 
     The decorated method gets (session, envelope) and must not commit itself. A malformed
     event is logged and dropped; any other failure is requeued after a pause."""
 
-    def decorate(method):
+    def decorate(method: Callable[[W, Session, Envelope], R]) -> Callable[[W, Any], R | None]:
         @event_handler(source_service, event_type, requeue_on_error=True)
         @functools.wraps(method)
-        def entrypoint(self, body):
+        def entrypoint(self: W, body: Any) -> R | None:
             service = type(self).name
             try:
                 env = Envelope.model_validate(body)
