@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from contracts.errors import NotFound, ValidationFailed, parse_id
 from kit import clock, storage
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.customers import store
 
 
@@ -35,7 +35,7 @@ def _view(row: store.Attachment) -> dict:
             "at": row.at.isoformat()}
 
 
-class Attachments:
+class Attachments(Worker):
     """Mixin of CustomersService."""
 
     files = FileStore()

@@ -7,11 +7,11 @@ from __future__ import annotations
 from contracts import customers as c
 from contracts.errors import parse
 from kit.privacy import subject_request_handler
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.customers import audit, audit_store
 
 
-class PrivacyAudit:
+class PrivacyAudit(Worker):
 
     @rpc
     def privacy_audit(self, token: str, query: dict | None = None) -> dict:

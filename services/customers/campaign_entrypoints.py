@@ -18,7 +18,7 @@ from contracts.errors import Conflict, NotFound, ValidationFailed, parse, parse_
 from kit import clock
 from kit.inbox import handles
 from kit.scope import Visibility, visibility
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.customers import optout, segments, store
 from services.customers.privacy_store import record_marketing_choice
 
@@ -54,7 +54,7 @@ LINK_CHANNELS = {"sms": c.ConsentChannel.sms, "wechat": c.ConsentChannel.wechat,
                  "in_app": c.ConsentChannel.app}
 
 
-class Campaigns:
+class Campaigns(Worker):
     """Mixin of CustomersService (uses Segments' _segment and the service's _workable)."""
 
     @rpc

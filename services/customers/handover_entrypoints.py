@@ -14,6 +14,7 @@ from contracts import leads
 from contracts.envelope import Envelope
 from kit.db import copy_rows
 from kit.inbox import handles
+from kit.service import Worker
 from services.customers import store
 
 POOL = "公海"
@@ -24,7 +25,7 @@ class CustomersNotYetCreated(LookupError):
     the batch is requeued and applied once they do."""
 
 
-class Handovers:
+class Handovers(Worker):
     """Mixin of CustomersService."""
 
     @handles(leads.SERVICE, h.CUSTOMERS_HANDED_OVER)

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from contracts import customers as c
 from contracts.errors import Forbidden, NotFound, ValidationFailed, parse
 from kit import clock
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.customers import privacy, privacy_store, project_setup, store
 
 
@@ -21,7 +21,7 @@ def _merge_view(row: store.Merge) -> dict:
             "reason": row.reason, "summary": row.summary, "at": row.at.isoformat()}
 
 
-class Merges:
+class Merges(Worker):
     """Mixin of CustomersService (uses _visible and _tags_of)."""
 
     def _in_scope(self, actor, customer_id, field: str) -> store.Customer:

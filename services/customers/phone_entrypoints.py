@@ -12,7 +12,7 @@ from contracts import customers as c
 from contracts.errors import Conflict, NotFound, ValidationFailed, parse, parse_id
 from kit import clock, phones
 from kit.scope import visibility
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.customers import domain, store
 
 P = store.CustomerPhone
@@ -34,7 +34,7 @@ def phones_of(session, customer_ids) -> dict[uuid.UUID, list[store.CustomerPhone
     return found
 
 
-class Phones:
+class Phones(Worker):
     """Mixin of CustomersService (uses _workable, _visible and _customer_view)."""
 
     @rpc

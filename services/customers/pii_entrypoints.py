@@ -10,7 +10,7 @@ from contracts import customers as c
 from contracts.errors import Conflict, Forbidden, parse
 from kit import clock
 from kit.scope import visibility
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.customers import privacy, store
 from services.customers.privacy_store import record_marketing_choice
 
@@ -31,7 +31,7 @@ def refuse_if_gone(customer: store.Customer) -> None:
                        "customer_id", {"merged_into": str(customer.merged_into)})
 
 
-class PersonalData:
+class PersonalData(Worker):
     """Mixin of CustomersService (uses _workable, _visible and _tags_of)."""
 
     @rpc

@@ -10,11 +10,11 @@ from contracts import customers as c
 from contracts.actor import Role
 from contracts.errors import Conflict, Forbidden, parse
 from kit import clock
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.customers import domain, project_setup, store
 
 
-class Profile:
+class Profile(Worker):
     """Mixin of CustomersService (uses its _visible scope check)."""
 
     def _dimensions(self, company_id) -> dict[str, c.TagDimension]:

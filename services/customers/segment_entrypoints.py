@@ -13,7 +13,7 @@ from contracts.actor import Actor, Role
 from contracts.errors import Forbidden, NotFound, ValidationFailed, parse, parse_id
 from kit import clock
 from kit.scope import visibility
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.customers import segments, store
 
 SEGMENT_ROLES = (Role.consultant, Role.manager, Role.director, Role.admin, Role.integration)
@@ -25,7 +25,7 @@ def segment_view(row: store.Segment) -> dict:
         mode="json")
 
 
-class Segments:
+class Segments(Worker):
     """Mixin of CustomersService (uses Profile's _dimensions and _tags_of)."""
 
     def _segment_actor(self, token: str) -> Actor:

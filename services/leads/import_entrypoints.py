@@ -18,7 +18,7 @@ from nameko.timer import timer
 
 from contracts.actor import Actor
 from contracts.errors import NotFound, parse
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.leads import import_store, imports, store
 from services.leads.import_store import ImportFile  # noqa: F401  (its table in the metadata)
 
@@ -40,7 +40,7 @@ def _job_id(value) -> uuid.UUID:
         raise NotFound("no such import", "job_id") from None
 
 
-class LeadImports:
+class LeadImports(Worker):
     """Mixin of LeadsService: uses its db, keys."""
 
     stopping = StopSignal()

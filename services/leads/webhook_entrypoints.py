@@ -26,7 +26,7 @@ from contracts.errors import (
 )
 from kit import clock
 from kit.crypto import Vault
-from kit.service import Keys, rpc
+from kit.service import Worker, rpc
 from services.leads import channels, intake, store
 
 SECRET_CONTEXT = "channel-secret"
@@ -40,10 +40,7 @@ ACCEPTED = Counter("keyuan_webhook_accepted_total",
 PRESETS = channels.load_presets(channels.PRESETS_PATH.read_text(encoding="utf-8"))
 
 
-class ChannelWebhooks:
-    db: Session
-    keys: Keys
-
+class ChannelWebhooks(Worker):
     @rpc
     def configure_channel(self, token: str, spec: dict) -> dict:
         """Create or update the company's channel of `spec.code`; a new one gets a secret,
