@@ -11,8 +11,11 @@ from contracts.errors import NotFound, parse_id
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Select, Table
+    from sqlalchemy.orm import QueryableAttribute
 
     S = TypeVar("S", bound=Select[Any])
+    # A mapped attribute (Customer.owner_id) or a table's column.
+    UuidColumn = QueryableAttribute[UUID] | QueryableAttribute[UUID | None] | ColumnElement[Any]
 
 
 @dataclass(frozen=True)
@@ -68,9 +71,8 @@ def can_see(vis: Visibility, company_id: UUID, owner_id: UUID | None, project_id
     return False
 
 
-def where_visible(stmt: S, vis: Visibility, *, company_col: ColumnElement[UUID],
-                  owner_col: ColumnElement[UUID | None],
-                  project_col: ColumnElement[UUID | None], users: Table) -> S:
+def where_visible(stmt: S, vis: Visibility, *, company_col: UuidColumn, owner_col: UuidColumn,
+                  project_col: UuidColumn, users: Table) -> S:
     """Restrict a query over owned rows to what `vis` allows. `users` is the service's read
     copy of directory users (for team scope).
 

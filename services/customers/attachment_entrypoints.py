@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from contracts.errors import NotFound, ValidationFailed, parse_id
 from kit import clock, storage
-from kit.service import Worker, rpc
+from kit.service import rpc
 from services.customers import store
+from services.customers.access import CustomersWorker
 
 
 class FileStore(DependencyProvider):
@@ -35,7 +36,7 @@ def _view(row: store.Attachment) -> dict:
             "at": row.at.isoformat()}
 
 
-class Attachments(Worker):
+class Attachments(CustomersWorker):
     """Mixin of CustomersService."""
 
     files = FileStore()

@@ -7,11 +7,12 @@ from __future__ import annotations
 from contracts import customers as c
 from contracts.errors import parse
 from kit.privacy import subject_request_handler
-from kit.service import Worker, rpc
+from kit.service import rpc
 from services.customers import audit, audit_store
+from services.customers.access import CustomersWorker
 
 
-class PrivacyAudit(Worker):
+class PrivacyAudit(CustomersWorker):
 
     @rpc
     def privacy_audit(self, token: str, query: dict | None = None) -> dict:

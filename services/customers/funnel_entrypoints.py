@@ -11,11 +11,12 @@ from sqlalchemy.dialects.postgresql import insert
 from contracts import customers as c
 from contracts.errors import Conflict, Forbidden, ValidationFailed, parse
 from kit import clock
-from kit.service import Worker, rpc
+from kit.service import rpc
 from services.customers import domain, store
+from services.customers.access import CustomersWorker
 
 
-class Funnel(Worker):
+class Funnel(CustomersWorker):
     """Mixin of CustomersService (uses its _visible scope check)."""
 
     def _workable(self, token: str, customer_id) -> tuple:

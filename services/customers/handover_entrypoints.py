@@ -14,8 +14,8 @@ from contracts import leads
 from contracts.envelope import Envelope
 from kit.db import copy_rows
 from kit.inbox import handles
-from kit.service import Worker
 from services.customers import store
+from services.customers.access import CustomersWorker
 
 POOL = "公海"
 
@@ -25,7 +25,7 @@ class CustomersNotYetCreated(LookupError):
     the batch is requeued and applied once they do."""
 
 
-class Handovers(Worker):
+class Handovers(CustomersWorker):
     """Mixin of CustomersService."""
 
     @handles(leads.SERVICE, h.CUSTOMERS_HANDED_OVER)

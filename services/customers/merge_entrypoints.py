@@ -11,8 +11,9 @@ from sqlalchemy import or_, select
 from contracts import customers as c
 from contracts.errors import Forbidden, NotFound, ValidationFailed, parse
 from kit import clock
-from kit.service import Worker, rpc
+from kit.service import rpc
 from services.customers import privacy, privacy_store, project_setup, store
+from services.customers.access import CustomersWorker
 
 
 def _merge_view(row: store.Merge) -> dict:
@@ -21,7 +22,7 @@ def _merge_view(row: store.Merge) -> dict:
             "reason": row.reason, "summary": row.summary, "at": row.at.isoformat()}
 
 
-class Merges(Worker):
+class Merges(CustomersWorker):
     """Mixin of CustomersService (uses _visible and _tags_of)."""
 
     def _in_scope(self, actor, customer_id, field: str) -> store.Customer:

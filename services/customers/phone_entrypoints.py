@@ -12,8 +12,9 @@ from contracts import customers as c
 from contracts.errors import Conflict, NotFound, ValidationFailed, parse, parse_id
 from kit import clock, phones
 from kit.scope import visibility
-from kit.service import Worker, rpc
+from kit.service import rpc
 from services.customers import domain, store
+from services.customers.access import CustomersWorker
 
 P = store.CustomerPhone
 MAX_EXTRA_PHONES = 5
@@ -34,7 +35,7 @@ def phones_of(session, customer_ids) -> dict[uuid.UUID, list[store.CustomerPhone
     return found
 
 
-class Phones(Worker):
+class Phones(CustomersWorker):
     """Mixin of CustomersService (uses _workable, _visible and _customer_view)."""
 
     @rpc

@@ -10,11 +10,12 @@ from contracts import customers as c
 from contracts.actor import Role
 from contracts.errors import Conflict, Forbidden, parse
 from kit import clock
-from kit.service import Worker, rpc
+from kit.service import rpc
 from services.customers import domain, project_setup, store
+from services.customers.access import CustomersWorker
 
 
-class Profile(Worker):
+class Profile(CustomersWorker):
     """Mixin of CustomersService (uses its _visible scope check)."""
 
     def _dimensions(self, company_id) -> dict[str, c.TagDimension]:

@@ -16,8 +16,9 @@ from contracts.errors import Forbidden, parse
 from kit import clock
 from kit.db import locked_row
 from kit.scope import project_of, visibility
-from kit.service import Worker, rpc
+from kit.service import rpc
 from services.customers import domain, project_setup, store
+from services.customers.access import CustomersWorker
 from services.customers.project_setup import ProjectSetup
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ RECOUNT_BATCHES_PER_TICK = 20
 WEAK_PROFILE = 60
 
 
-class ProjectSetups(Worker):
+class ProjectSetups(CustomersWorker):
     """Mixin of CustomersService (uses Profile's _dimensions and _tags_of)."""
 
     def _setups(self, project_ids) -> dict[uuid.UUID, ProjectSetup]:

@@ -13,8 +13,9 @@ from contracts.actor import Actor, Role
 from contracts.errors import Forbidden, NotFound, ValidationFailed, parse, parse_id
 from kit import clock
 from kit.scope import visibility
-from kit.service import Worker, rpc
+from kit.service import rpc
 from services.customers import segments, store
+from services.customers.access import CustomersWorker
 
 SEGMENT_ROLES = (Role.consultant, Role.manager, Role.director, Role.admin, Role.integration)
 
@@ -25,7 +26,7 @@ def segment_view(row: store.Segment) -> dict:
         mode="json")
 
 
-class Segments(Worker):
+class Segments(CustomersWorker):
     """Mixin of CustomersService (uses Profile's _dimensions and _tags_of)."""
 
     def _segment_actor(self, token: str) -> Actor:

@@ -24,8 +24,9 @@ from contracts.errors import (
 from kit import clock, phones, storage
 from kit.inbox import handles
 from kit.privacy import NO_CUSTOMER, person_query, subject_request_handler
-from kit.service import Worker, rpc
+from kit.service import rpc
 from services.customers import privacy, privacy_store, store
+from services.customers.access import CustomersWorker
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ KEPT = ["anonymous customer rows (stage, channel, project, dates, deal amount) f
         "phone"]
 
 
-class SubjectRequests(Worker):
+class SubjectRequests(CustomersWorker):
     """Mixin of CustomersService."""
 
     leads_rpc = RpcProxy("leads")
