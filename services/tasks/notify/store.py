@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from kit.db import rowcount
 from kit.privacy import redact, redact_json
 from services.tasks.store import Base, Users
 
@@ -201,9 +202,9 @@ def own_notice(session: Session, company_id, user_id, notification_id) -> Notifi
 
 
 def mark_all_read(session: Session, company_id, user_id, at: datetime) -> int:
-    return session.execute(update(Notification).where(
+    return rowcount(session.execute(update(Notification).where(
         Notification.company_id == company_id, Notification.recipient_id == user_id,
-        Notification.read_at.is_(None)).values(read_at=at)).rowcount
+        Notification.read_at.is_(None)).values(read_at=at)))
 
 
 def due_deliveries(session: Session, now: datetime, limit: int) -> list[Delivery]:
