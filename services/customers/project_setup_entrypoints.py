@@ -133,7 +133,7 @@ class ProjectSetups(CustomersWorker):
             stmt = stmt.where(C.project_id == q.project_id)
         rows = self.db.execute(stmt.group_by(C.owner_id)).all()
         names = dict(self.db.execute(select(store.Users.c.id, store.Users.c.name).where(
-            store.Users.c.id.in_([r.owner_id for r in rows]))).all()) if rows else {}
+            store.Users.c.id.in_([r.owner_id for r in rows]))).tuples().all()) if rows else {}
         ranked = sorted(rows, key=lambda r: (-float(r.average), -r.customers, str(r.owner_id)))
         return {"weak_below": WEAK_PROFILE, "items": [
             {"rank": i, "owner_id": str(r.owner_id), "owner_name": names.get(r.owner_id, ""),

@@ -113,10 +113,11 @@ def hand_over(session: Session, moves: list[tuple[CustomerKey, uuid.UUID | None]
     if not moves:
         return set()
     now = clock.now()
-    revisions = dict(session.execute(_HAND_OVER, {
+    revisions: dict[uuid.UUID, int] = dict(session.execute(_HAND_OVER, {
         "ids": [key.customer_id for key, _ in moves],
         "expected": [key.owner_id for key, _ in moves],
-        "owners": [new_owner for _, new_owner in moves], "at": now, "reason": reason}).all())
+        "owners": [new_owner for _, new_owner in moves], "at": now, "reason": reason}).tuples()
+        .all())
     done = [(key, new_owner) for key, new_owner in moves if key.customer_id in revisions]
     copy_rows(session, PoolAction.__table__, [dict(
         id=uuid.uuid4(), company_id=key.company_id, project_id=key.project_id,

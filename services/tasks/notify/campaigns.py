@@ -241,7 +241,7 @@ def send_due(session: Session, vault: Vault, policy: sender.Policy,
         session.commit()
         return 0
     messages = dict(session.execute(select(R.campaign_id, R.message).where(
-        R.campaign_id.in_({r.campaign_id for r in rows}))).all())
+        R.campaign_id.in_({r.campaign_id for r in rows}))).tuples().all())
     providers = {cid: _provider(session, vault, cid) for cid in {r.company_id for r in rows}}
     prepared = [_request(row, messages[row.campaign_id], providers[row.company_id], vault,
                          policy.link_base) for row in rows]

@@ -219,7 +219,7 @@ def due_deliveries(session: Session, now: datetime, limit: int) -> list[Delivery
 def pending_by_channel(session: Session) -> dict[str, int]:
     return dict(session.execute(select(Delivery.channel, func.count())
                                 .where(Delivery.status == PENDING)
-                                .group_by(Delivery.channel)).all())
+                                .group_by(Delivery.channel)).tuples().all())
 
 
 def redact_names(session: Session, company_id, names: list[str]) -> int:
