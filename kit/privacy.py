@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from typing import Any, overload
 
 from contracts.actor import Actor, Role
 from contracts.customers import PersonQuery
@@ -47,6 +47,12 @@ def is_erased_marker(value: str | None) -> bool:
     return value is not None and value.startswith("erased:")
 
 
+@overload
+def redact(text: str, names: list[str] | tuple[str, ...]) -> str: ...
+@overload
+def redact(text: None, names: list[str] | tuple[str, ...]) -> None: ...
+@overload
+def redact(text: str | None, names: list[str] | tuple[str, ...]) -> str | None: ...
 def redact(text: str | None, names: list[str] | tuple[str, ...]) -> str | None:
     """The text with each of the person's names replaced by ERASED_NAME (longest first, so
     '张三丰' is not left as '已删除丰')."""

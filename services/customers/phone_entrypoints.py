@@ -65,8 +65,8 @@ class Phones(CustomersWorker):
             raise Conflict("this number belongs to another customer record: merge the two "
                            "records instead", "phone",
                            {"customer_id": str(seen)} if seen else None)
-        if self.db.scalar(select(func.count()).select_from(P).where(
-                P.customer_id == customer.id)) >= MAX_EXTRA_PHONES:
+        if self.db.execute(select(func.count()).select_from(P).where(
+                P.customer_id == customer.id)).scalar_one() >= MAX_EXTRA_PHONES:
             raise ValidationFailed(f"at most {MAX_EXTRA_PHONES} more phones per customer",
                                    "phone")
         now = clock.now()

@@ -139,7 +139,7 @@ def person_data(session: Session, vault: Vault, rows: list[store.Customer]) -> d
 
 
 def erase(session: Session, vault: Vault, rows: list[store.Customer], now: datetime
-          ) -> tuple[list[uuid.UUID], list[str]]:
+          ) -> tuple[list[str], list[str]]:
     """Anonymise the records (kept for the statistics: stage, channel, project, dates, deal
     amount) and remove every personal detail around them. Returns the storage keys of their
     attachments (the caller deletes the files after commit) and the names they had."""

@@ -376,10 +376,10 @@ def count_phone_check(session: Session, user_id: uuid.UUID, window_start: dateti
         PhoneCheckCount.user_id == user_id,
         PhoneCheckCount.window_start < window_start - timedelta(days=1)))
     stmt = insert(PhoneCheckCount).values(user_id=user_id, window_start=window_start, count=1)
-    stmt = stmt.on_conflict_do_update(
+    counted = stmt.on_conflict_do_update(
         index_elements=["user_id", "window_start"],
         set_={"count": PhoneCheckCount.count + 1}).returning(PhoneCheckCount.count)
-    return session.execute(stmt).scalar_one()
+    return session.execute(counted).scalar_one()
 
 
 def user_name(session: Session, user_id: uuid.UUID | None) -> str | None:
