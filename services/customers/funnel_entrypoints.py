@@ -107,7 +107,7 @@ class Funnel(CustomersWorker):
             actor_id=actor.user_id, type=new.type, at=now,
             next_contact_at=new.next_contact_at))
         self.db.commit()
-        return _followup_view(self.db.get(store.Followup, followup_id))
+        return _followup_view(self.db.get_one(store.Followup, followup_id))
 
     @rpc
     def viewings(self, token: str, customer_id: str) -> dict:

@@ -85,7 +85,7 @@ def member_counts(session: Session, team_ids: Sequence[uuid.UUID]) -> dict[uuid.
         return {}
     rows = session.execute(select(User.team_id, func.count()).where(
         User.team_id.in_(team_ids), User.active.is_(True)).group_by(User.team_id))
-    return dict(rows.tuples().all())
+    return {team: count for team, count in rows.tuples() if team is not None}
 
 
 def teams_managed_by(session: Session, user_id: uuid.UUID) -> list[Team]:

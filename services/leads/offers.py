@@ -43,7 +43,7 @@ def grab(session: Session, offer_id: uuid.UUID, user_id: uuid.UUID) -> Offer | N
         .returning(Offer)).first()
     if won is None:
         return None
-    key = session.get(CustomerKey, won.customer_id)
+    key = session.get_one(CustomerKey, won.customer_id)
     pool.take(session, key, user_id, action="grab", by=user_id,
               reason="抢单: first to grab the offer")
     return won

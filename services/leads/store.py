@@ -492,7 +492,7 @@ _ROTATION = Prepared(insert(Rotation).values(project_id=bindparam("project_id"),
 
 def lock_rotation(session: Session, project_id: uuid.UUID) -> Rotation:
     _ROTATION.execute(session, project_id=project_id)
-    return session.get(Rotation, project_id, with_for_update=True, populate_existing=True)
+    return session.get_one(Rotation, project_id, with_for_update=True, populate_existing=True)
 
 
 def project_settings(session: Session, project_id: uuid.UUID):
