@@ -182,7 +182,7 @@ def _create(session: Session, vault: Vault, actor: Actor, spec: channels.Channel
     ).on_conflict_do_nothing().returning(store.Channel.id)).first()
     if created is None:
         return _locked(session, actor.company_id, code), None
-    return session.get(store.Channel, created.id), secret
+    return session.get_one(store.Channel, created.id), secret
 
 
 def _update(channel: store.Channel, spec: channels.ChannelSpec) -> None:
