@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: up install services web test test-unit test-service test-e2e test-web lint bench clean
+.PHONY: up install services web test test-unit test-service test-e2e test-web lint typecheck bench clean
 
 up: install services web
 	$(BIN)/keyuan up
@@ -28,6 +28,7 @@ services:
 
 test: install services web
 	$(BIN)/ruff check .
+	$(MAKE) typecheck
 	cd web && npx vitest run
 	$(BIN)/pytest
 	$(BIN)/pytest tests/web --confcutdir=tests/web
@@ -47,9 +48,14 @@ test-web: install services web
 
 lint: install
 	$(BIN)/ruff check .
+	$(MAKE) typecheck
+
+# mypy, configured in pyproject.toml: strict on kit/ and contracts/, the rest checked too.
+typecheck: install
+	$(BIN)/mypy
 
 bench: install services
 	$(BIN)/python -m bench.lead_intake --start-suite -n 500 -c 16
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info web/node_modules web/dist
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache *.egg-info web/node_modules web/dist

@@ -140,7 +140,7 @@ def cmd_import(args) -> int:
         progress.close()
         if args.report:
             with Session(engine) as session:
-                job = session.get(store.ImportJob, result.job_id)
+                job = session.get_one(store.ImportJob, result.job_id)
                 Path(args.report).write_bytes(import_store.report_workbook(session, job)[1])
     except KeyuanError as exc:
         progress.close()

@@ -67,9 +67,10 @@ class Supervisor:
                                        f"{child.process.returncode} while starting")
             try:
                 answer = requests.get(f"{url}/healthz", timeout=5)
-                last = answer.json()
+                body: dict = answer.json()
+                last = body
                 if answer.status_code == 200:
-                    return last
+                    return body
             except (requests.RequestException, ValueError) as exc:
                 last = str(exc)
             time.sleep(0.5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Self
 from uuid import UUID
 
 from pydantic import BaseModel, model_validator
@@ -18,7 +19,7 @@ class FunnelQuery(Model):
     project_id: UUID | None = None
 
     @model_validator(mode="after")
-    def _ordered(self):
+    def _ordered(self) -> Self:
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError("date_from must not be after date_to")
         return self

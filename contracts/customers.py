@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -63,7 +63,7 @@ class CustomerQuery(Page):
 
     @field_validator("ids", mode="before")
     @classmethod
-    def _comma_separated(cls, value):
+    def _comma_separated(cls, value: object) -> object:
         return [part for part in value.split(",") if part] if isinstance(value, str) else value
 
 
@@ -135,8 +135,8 @@ class CustomerView(BaseModel):
     completeness: int = 0            # 客户信息完善率, percent (the project's profile fields)
     missing_required: list[str] = Field(default_factory=list)   # required fields still empty
     # More numbers of the person: {id, label, phone, masked}, masked like `phone`.
-    phones: list[dict] = Field(default_factory=list)
-    portrait: dict = Field(default_factory=dict)
+    phones: list[dict[str, Any]] = Field(default_factory=list)
+    portrait: dict[str, Any] = Field(default_factory=dict)
     tags: dict[str, list[str]] = Field(default_factory=dict)
     free_tags: list[str] = Field(default_factory=list)
 
@@ -307,7 +307,8 @@ class SegmentFilter(Model):
 
     @field_validator("signed")
     @classmethod
-    def _signed_among_stages(cls, signed: DateRange | None, info: ValidationInfo):
+    def _signed_among_stages(cls, signed: DateRange | None,
+                             info: ValidationInfo) -> DateRange | None:
         stages = info.data.get("stages") or []
         if signed is not None and stages and Stage.signed not in stages:
             raise ValueError("signed asks for signed customers: add signed to stages or "
@@ -327,7 +328,7 @@ class NewSegment(Model):
 class SegmentView(BaseModel):
     id: UUID
     name: str
-    filter: dict
+    filter: dict[str, Any]
     created_by: UUID
     created_at: datetime
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -29,7 +30,7 @@ class LoginResult(BaseModel):
 
     token: str
     expires_at: str
-    actor: dict
+    actor: dict[str, Any]
     must_change_password: bool = False
 
 

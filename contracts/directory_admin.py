@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -40,7 +40,7 @@ class _Patch(Model):
 
     NULLABLE: ClassVar[frozenset[str]] = frozenset()
 
-    def changes(self) -> dict:
+    def changes(self) -> dict[str, Any]:
         """Only the fields the client sent; a null where the field may not be empty is
         refused naming it."""
         for name in self.model_fields_set:

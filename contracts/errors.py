@@ -3,9 +3,12 @@ RPC client maps them back to these classes by their path, and the gateway to HTT
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
 from uuid import UUID
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class KeyuanError(Exception):
@@ -14,14 +17,15 @@ class KeyuanError(Exception):
     code = "error"
     http_status = 400
 
-    def __init__(self, message: str, field: str | None = None, details: dict | None = None):
+    def __init__(self, message: str, field: str | None = None,
+                 details: dict[str, Any] | None = None) -> None:
         super().__init__(message, field, details)
         self.message = message
         self.field = field
         self.details = details
 
-    def to_dict(self) -> dict:
-        body = {"code": self.code, "message": self.message, "field": self.field}
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message, "field": self.field}
         if self.details:
             body["details"] = self.details
         return body
@@ -69,7 +73,7 @@ BY_NAME: dict[str, type[KeyuanError]] = {
 }
 
 
-def parse(model, data):
+def parse(model: type[M], data: object) -> M:
     """A contracts model from a caller's payload (None = empty), or ValidationFailed naming
     the field: the one way every entrypoint reads its input."""
     if data is None:
@@ -82,7 +86,7 @@ def parse(model, data):
         raise from_pydantic(exc) from None
 
 
-def parse_id(value, field: str) -> UUID:
+def parse_id(value: object, field: str) -> UUID:
     """An id from a caller (a path segment, a body field), or ValidationFailed naming the
     field: the one way every entrypoint reads an id."""
     if isinstance(value, UUID):
@@ -93,9 +97,9 @@ def parse_id(value, field: str) -> UUID:
         raise ValidationFailed("not a valid id", field) from None
 
 
-def from_pydantic(exc) -> ValidationFailed:
+def from_pydantic(exc: ValidationError) -> ValidationFailed:
     """The first problem of a pydantic ValidationError, naming the field."""
     first = exc.errors()[0]
     # A bad key of a mapping is named by the key itself ("labels.won", not "...[key]").
     field = ".".join(str(part) for part in first.get("loc", ()) if part != "[key]") or None
-    return ValidationFailed(f"{field}: {first.get('msg')}" if field else first.get("msg"), field)
+    return ValidationFailed(f"{field}: {first['msg']}" if field else first['msg'], field)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -82,7 +82,7 @@ class HandoverPlan(Model):
         return [("", None, HandoverRule(mode=self.mode, to_user_id=self.to_user_id)),
                 *((f"projects.{p}.", p, r) for p, r in self.projects.items())]
 
-    def canonical(self) -> dict:
+    def canonical(self) -> dict[str, Any]:
         """The plan as stored and compared (a retry with the same plan is the same call)."""
         data = self.model_dump(mode="json")
         data["projects"] = dict(sorted(data["projects"].items()))

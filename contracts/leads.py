@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from contracts.common import EncryptedPhone, Model, Name, Note
 
@@ -73,7 +80,7 @@ class NewLead(Model):
 
     @field_validator("budget_max")
     @classmethod
-    def _budget_ordered(cls, value, info):
+    def _budget_ordered(cls, value: int | None, info: ValidationInfo) -> int | None:
         low = info.data.get("budget_min")
         if value is not None and low is not None and value < low:
             raise ValueError("budget_max must not be below budget_min")
@@ -81,7 +88,7 @@ class NewLead(Model):
 
     @field_validator("area_max")
     @classmethod
-    def _area_ordered(cls, value, info):
+    def _area_ordered(cls, value: int | None, info: ValidationInfo) -> int | None:
         low = info.data.get("area_min")
         if value is not None and low is not None and value < low:
             raise ValueError("area_max must not be below area_min")
@@ -100,7 +107,7 @@ class GradeCondition(Model):
     value: int | str | list[str] | None = None
 
     @model_validator(mode="after")
-    def _value_fits_op(self):
+    def _value_fits_op(self) -> Self:
         if self.op in ("gte", "lte") and not isinstance(self.value, int):
             raise ValueError(f"{self.op} needs a number")
         if self.op == "in" and not isinstance(self.value, list):
@@ -182,7 +189,7 @@ class LeadPortrait(BaseModel):
     purpose: Purpose | None = None
 
     @classmethod
-    def of(cls, lead: dict) -> LeadPortrait | None:
+    def of(cls, lead: dict[str, Any]) -> LeadPortrait | None:
         """The portrait fields of a lead (None when it carries none)."""
         found = {k: lead.get(k) for k in cls.model_fields if lead.get(k) not in (None, "")}
         return cls(**found) if found else None

@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, rpc: RpcClient | None = None) -
     settings = settings or get_settings()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.json.ensure_ascii = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Flask types app.json as the JSONProvider base; it is its DefaultJSONProvider
     app.extensions["keyuan"] = Gateway(settings, rpc)
     errors.register(app)
     metrics.register(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 
 def error_response(status: int, code: str, message: str, field: str | None = None,
                    details: dict | None = None):
-    error = {"code": code, "message": message, "field": field}
+    error: dict[str, Any] = {"code": code, "message": message, "field": field}
     if details:
         error["details"] = details
     response = jsonify({"error": error})

@@ -11,16 +11,38 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 import jwt
 from pydantic import ValidationError
 
-from contracts.actor import Actor
+from contracts.actor import Actor, Role
 from contracts.errors import Forbidden, Unauthenticated
 from kit import clock
 
 ALGORITHM = "HS256"
+
+
+class UserFact(Protocol):
+    """What authorise() reads of the directory's fact about a user (a read copy's row, the
+    directory's own UserFact)."""
+
+    @property
+    def active(self) -> bool: ...
+    @property
+    def company_id(self) -> uuid.UUID: ...
+    @property
+    def role(self) -> Role | str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def team_id(self) -> uuid.UUID | None: ...
+    @property
+    def project_ids(self) -> Iterable[uuid.UUID] | None: ...
+    @property
+    def scopes(self) -> Iterable[str] | None: ...
 ISSUER = "keyuan"
 
 
@@ -43,7 +65,7 @@ def system_user_id(company_id: uuid.UUID) -> uuid.UUID:
 
 
 def issue(actor: Actor, secret: str, ttl_seconds: int, *, rev: int = 0,
-          **extra_claims) -> tuple[str, datetime]:
+          **extra_claims: object) -> tuple[str, datetime]:
     """A signed token for `actor`, valid `ttl_seconds`; `rev` is the user's directory
     revision now (a service whose copy is older reads the user's fact through)."""
     issued = clock.now()
@@ -63,7 +85,8 @@ def verify(token: object, secret: str, purpose: str | None = None) -> Actor:
     return verified(token, secret, purpose)[0]
 
 
-def verified(token: object, secret: str, purpose: str | None = None) -> tuple[Actor, dict]:
+def verified(token: object, secret: str,
+             purpose: str | None = None) -> tuple[Actor, dict[str, Any]]:
     """verify(), and the token's claims with it (jti, rev, exp)."""
     claims = decode(token, secret)
     if claims.get(PURPOSE_CLAIM) != purpose:
@@ -81,7 +104,7 @@ def verified(token: object, secret: str, purpose: str | None = None) -> tuple[Ac
     return actor, claims
 
 
-def authorise(claimed: Actor, fact, revoked: bool) -> Actor:
+def authorise(claimed: Actor, fact: UserFact | None, revoked: bool) -> Actor:
     """The Actor as the directory knows the caller now, or Unauthenticated.
 
     `fact` is the user as the directory last told this service (a read copy row or a
@@ -106,11 +129,11 @@ def authorise(claimed: Actor, fact, revoked: bool) -> Actor:
 # Tokens whose signature was checked, with their claims: a client sends the same token with
 # every request, and checking a signature costs more than the rest of a small call. Expiry
 # is checked on every use; the cache only spares the signature.
-_CHECKED: dict[tuple[str, str], dict] = {}
+_CHECKED: dict[tuple[str, str], dict[str, Any]] = {}
 _CHECKED_MAX = 10_000
 
 
-def decode(token: object, secret: str) -> dict:
+def decode(token: object, secret: str) -> dict[str, Any]:
     """The claims of a validly signed, unexpired token; Unauthenticated otherwise."""
     if not isinstance(token, str) or not token:
         raise Unauthenticated("a signed actor token is required", "token")
@@ -126,7 +149,7 @@ def decode(token: object, secret: str) -> dict:
     return claims
 
 
-def _decode(token: str, secret: str) -> dict:
+def _decode(token: str, secret: str) -> dict[str, Any]:
     try:
         claims = jwt.decode(
             token, secret, algorithms=[ALGORITHM], issuer=ISSUER,

@@ -8,11 +8,15 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from contracts.common import EncryptedPhone
 from kit import phones
+
+if TYPE_CHECKING:
+    from kit.settings import Settings
 
 VERSION = "v1"
 
@@ -39,7 +43,7 @@ class Vault:
     index_key: bytes
 
     @classmethod
-    def from_settings(cls, settings) -> Vault:
+    def from_settings(cls, settings: Settings) -> Vault:
         return cls(parse_keyring(settings.data_key), settings.index_key.encode())
 
     @property

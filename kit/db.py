@@ -5,31 +5,43 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from weakref import WeakKeyDictionary
 
-from nameko.extensions import DependencyProvider
 from psycopg import sql
 from sqlalchemy import Engine, Table, create_engine, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.engine import Connection, CursorResult, Result
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+from sqlalchemy.sql import ClauseElement
 
 import kit  # noqa: F401  (sets PSYCOPG_WAIT_FUNC before psycopg loads)
+from kit.dependency import Provides
+
+if TYPE_CHECKING:
+    import psycopg
+    from nameko.containers import WorkerContext
+    from sqlalchemy.sql.compiler import SQLCompiler
+
+M = TypeVar("M", bound=DeclarativeBase)
 
 
-def locked_row(session: Session, model, key, **first):
+def locked_row(session: Session, model: type[M], key: object, **first: object) -> M:
     """The row of `model` with primary key `key`, locked FOR UPDATE for the caller's
     transaction; inserted from `first` (every NOT NULL column) when there is none yet. Two
     first writers at once do not collide: one inserts, the other waits for it and gets it."""
-    names = [c.name for c in model.__table__.primary_key.columns]
+    names = [c.name for c in model.__table__.primary_key]
     values = dict(zip(names, key if isinstance(key, tuple) else (key,), strict=True))
     session.execute(pg_insert(model).values(**values, **first).on_conflict_do_nothing())
-    return session.get(model, key, with_for_update=True, populate_existing=True)
+    row = session.get(model, key, with_for_update=True, populate_existing=True)
+    if row is None:   # inserted above, or by the writer we waited for
+        raise LookupError(f"{model.__name__} {key!r} vanished while being locked")
+    return row
 
 
-def copy_rows(session: Session, table: Table, rows: list[dict]) -> None:
+def copy_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """COPY rows (dicts with the same keys) into `table` in the session's transaction: a
     batch goes in at COPY speed rather than statement by statement (JSON values wrapped in
     psycopg's Jsonb)."""
@@ -37,9 +49,11 @@ def copy_rows(session: Session, table: Table, rows: list[dict]) -> None:
         return
     columns = list(rows[0])
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.schema, table.name),
+        sql.Identifier(*filter(None, (table.schema, table.name))),
         sql.SQL(", ").join(sql.Identifier(name) for name in columns))
     raw = session.connection().connection.driver_connection
+    if raw is None:
+        raise RuntimeError("the session's connection is closed")
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row([row[name] for name in columns])
@@ -59,11 +73,13 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 0) -> Engine:
     return engine
 
 
-def _note_idle_since(dbapi_connection, record) -> None:
+def _note_idle_since(dbapi_connection: psycopg.Connection[Any],
+                     record: ConnectionPoolEntry) -> None:
     record.info["idle_since"] = time.monotonic()
 
 
-def _ping_if_idle(dbapi_connection, record, proxy) -> None:
+def _ping_if_idle(dbapi_connection: psycopg.Connection[Any], record: ConnectionPoolEntry,
+                  proxy: PoolProxiedConnection) -> None:
     idle_since = record.info.get("idle_since")
     if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
         return
@@ -84,12 +100,12 @@ class Prepared:
     first call for the session's dialect, with the values. Values go to psycopg as they are
     (str, int, UUID, date, datetime, lists; wrap JSON in psycopg.types.json.Jsonb)."""
 
-    def __init__(self, statement):
+    def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
         self.sql: str | None = None
         self.defaults: dict[str, Any] = {}
 
-    def execute(self, session: Session, **values: Any) -> CursorResult:
+    def execute(self, session: Session, **values: Any) -> CursorResult[Any]:
         connection = session.connection()
         return connection.exec_driver_sql(self._sql(connection), {**self.defaults, **values})
 
@@ -100,9 +116,9 @@ class Prepared:
             sql = self._sql(connection)
             connection.exec_driver_sql(sql, [{**self.defaults, **row} for row in rows])
 
-    def _sql(self, connection) -> str:
+    def _sql(self, connection: Connection) -> str:
         if self.sql is None:
-            compiled = self.statement.compile(dialect=connection.dialect)
+            compiled = cast("SQLCompiler", self.statement.compile(dialect=connection.dialect))
             self.defaults = {name: bind.effective_value
                              for bind, name in compiled.bind_names.items() if not bind.required}
             self.sql = str(compiled)
@@ -127,7 +143,7 @@ def _rolled_back(session: Session) -> None:
     session.info.pop(OUTBOX_WRITTEN, None)
 
 
-class Database(DependencyProvider):
+class Database(Provides[Session]):
     """Injects an SQLAlchemy Session; the entrypoint commits explicitly."""
 
     def setup(self) -> None:
@@ -137,14 +153,14 @@ class Database(DependencyProvider):
                                   pool_size=settings.db_pool_size,
                                   max_overflow=settings.db_max_overflow)
         self.make_session = sessionmaker(self.engine, expire_on_commit=False)
-        self.sessions: WeakKeyDictionary = WeakKeyDictionary()
+        self.sessions: WeakKeyDictionary[WorkerContext, Session] = WeakKeyDictionary()
 
-    def get_dependency(self, worker_ctx) -> Session:
+    def get_dependency(self, worker_ctx: WorkerContext) -> Session:
         session = self.make_session()
         self.sessions[worker_ctx] = session
         return session
 
-    def worker_teardown(self, worker_ctx) -> None:
+    def worker_teardown(self, worker_ctx: WorkerContext) -> None:
         session = self.sessions.pop(worker_ctx, None)
         if session is not None:
             session.close()
@@ -157,3 +173,9 @@ class Database(DependencyProvider):
     def ping(self) -> bool:
         with self.engine.connect() as conn:
             return conn.execute(text("SELECT 1")).scalar() == 1
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an INSERT, UPDATE or DELETE changed. SQLAlchemy 2.0 types Session.execute()
+    as returning a Result; for those statements it is a CursorResult, which has the count."""
+    return cast("CursorResult[Any]", result).rowcount

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import eventlet
 from nameko.events import EventHandler
@@ -25,10 +26,18 @@ from pydantic import ValidationError
 from sqlalchemy import Column, DateTime, MetaData, String, Table, bindparam, text
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
 
 from contracts.envelope import Envelope
 from kit import clock
 from kit.db import Prepared
+
+if TYPE_CHECKING:
+    from nameko.containers import WorkerContext
+
+    from kit.service import Worker
+
+R = TypeVar("R")
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +82,7 @@ def first_delivery(session: Session, table: Table, env: Envelope, handler: str) 
 
 
 def first_deliveries(session: Session, table: Table, envs: list[Envelope],
-                     handler: str) -> set:
+                     handler: str) -> set[uuid.UUID]:
     """Claim several events at once (one statement); the ids not seen before. Claimed in
     id order, so two replicas claiming overlapping batches wait on each other rather than
     deadlock."""
@@ -97,7 +106,7 @@ def _claim(table: Table) -> Prepared:
 
 
 @functools.cache
-def _claim_many(table: Table):
+def _claim_many(table: Table) -> TextClause:
     return text(
         f"INSERT INTO {table.schema}.{table.name} (event_id, handler, event_type, received_at)"
         " SELECT i, :handler, t, :at FROM unnest(CAST(:ids AS uuid[]), "
@@ -110,10 +119,11 @@ class BatchOutcome:
     requeue: list[int] = field(default_factory=list)
 
 
-Effect = Callable[[Any, Session, Envelope], Any]
+# (service, session, envelope) — or the list of a batch's envelopes, for whole batches.
+Effect = Callable[[Any, Session, Any], Any]
 
 
-def apply_batch(service: Any, effect: Effect, name: str, bodies: list,
+def apply_batch(service: Any, effect: Effect, name: str, bodies: list[Any],
                 whole: bool = False) -> BatchOutcome:
     """Apply `effect` once to each event of `bodies` not seen before, all in the service
     worker's session, and commit (`whole`: once, to the list of them). Malformed events
@@ -136,7 +146,7 @@ def apply_batch(service: Any, effect: Effect, name: str, bodies: list,
     if len(envs) > 1:
         try:
             fresh = first_deliveries(session, table, [env for _, env in envs], name)
-            applied: dict = {}
+            applied: dict[uuid.UUID, Envelope] = {}
             for _, env in envs:
                 if env.id in fresh and env.id not in applied:
                     applied[env.id] = env
@@ -188,15 +198,15 @@ class BatchingEventHandler(EventHandler):
     commit done) and requeued if it raised or gave them back; buffered ones not yet started
     stay unacknowledged, so a process that dies loses none."""
 
-    def __init__(self, *args, max_batch: int = MAX_BATCH, in_flight: int = IN_FLIGHT,
-                 **kwargs):
+    def __init__(self, *args: Any, max_batch: int = MAX_BATCH, in_flight: int = IN_FLIGHT,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_batch = max_batch
         self.in_flight = in_flight
 
     def setup(self) -> None:
         super().setup()
-        self.waiting: list = []
+        self.waiting: list[tuple[Any, Any]] = []
         self.running = 0
         self.in_hand = IN_HAND.labels(self.container.service_name, self.method_name)
         self.stopping = False
@@ -207,7 +217,7 @@ class BatchingEventHandler(EventHandler):
         self.stopping = True
         super().stop()
 
-    def handle_message(self, body, message) -> None:
+    def handle_message(self, body: Any, message: Any) -> None:
         self.in_hand.inc()
         self.waiting.append((body, message))
         self._start_next()
@@ -228,7 +238,8 @@ class BatchingEventHandler(EventHandler):
             for _, message in batch:
                 self.queue_consumer.requeue_message(message)
 
-    def _batch_done(self, batch, worker_ctx, result=None, exc_info=None):
+    def _batch_done(self, batch: list[tuple[Any, Any]], worker_ctx: WorkerContext,
+                    result: Any = None, exc_info: Any = None) -> tuple[Any, Any]:
         requeue = (set(range(len(batch))) if exc_info is not None
                    else set(result.requeue) if isinstance(result, BatchOutcome) else set())
         for position, (_, message) in enumerate(batch):
@@ -243,7 +254,8 @@ class BatchingEventHandler(EventHandler):
 
 
 def handles(source_service: str, event_type: str, *, max_batch: int = MAX_BATCH,
-            in_flight: int = IN_FLIGHT, whole_batch: bool = False):
+            in_flight: int = IN_FLIGHT, whole_batch: bool = False
+            ) -> Callable[[Callable[..., R]], Callable[..., Any]]:
     """An event handler that parses the envelope, applies the effect once and commits.
 
     The decorated method gets (session, envelope) and must not commit itself; it is called
@@ -253,16 +265,16 @@ def handles(source_service: str, event_type: str, *, max_batch: int = MAX_BATCH,
     with one event body (as Nameko's entrypoint_hook does), it applies that one and
     returns the method's result."""
 
-    def decorate(method):
+    def decorate(method: Callable[..., R]) -> Callable[..., Any]:
         name = method.__name__
 
         @BatchingEventHandler.decorator(source_service, event_type, requeue_on_error=True,
                                         max_batch=max_batch, in_flight=in_flight)
         @functools.wraps(method)
-        def entrypoint(self, bodies):
+        def entrypoint(self: Worker, bodies: Any) -> Any:
             if isinstance(bodies, list):
                 return apply_batch(self, method, name, bodies, whole_batch)
-            results = []
+            results: list[R] = []
             outcome = apply_batch(self, lambda s, session, env: results.append(
                 method(s, session, env)), name, [bodies], whole_batch)
             if outcome.requeue:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
@@ -11,6 +12,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from kit.settings import SERVICES, Settings
+
+if TYPE_CHECKING:
+    from alembic.runtime.environment import EnvironmentContext
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +38,7 @@ def upgrade(settings: Settings, services: tuple[str, ...] = SERVICES) -> list[st
     return list(services)
 
 
-def run_env(context) -> None:
+def run_env(context: EnvironmentContext) -> None:
     """The body of every service's migrations/env.py (online mode only)."""
     service = context.config.attributes["service"]
     store = importlib.import_module(f"services.{service}.store")

@@ -13,14 +13,14 @@ import logging
 import socket
 import time
 import uuid
-from datetime import timedelta
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import amqp
 import eventlet
 from eventlet.event import Event
 from kombu import Connection, Exchange
-from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Gauge
 from sqlalchemy import (
     Column,
@@ -36,11 +36,16 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from contracts.envelope import Envelope
 from kit import clock
 from kit.db import ON_OUTBOX_COMMIT, OUTBOX_WRITTEN, make_engine
+from kit.dependency import Provides
+
+if TYPE_CHECKING:
+    from nameko.containers import WorkerContext
 
 log = logging.getLogger(__name__)
 
@@ -83,14 +88,14 @@ def envelope(producer: str, event_type: str, payload: dict[str, Any],
                     producer=producer, correlation_id=correlation_id, payload=payload)
 
 
-def row(producer: str, event_type: str, payload: Any, now=None,
-        correlation_id: str | None = None) -> dict:
+def row(producer: str, event_type: str, payload: Any, now: datetime | None = None,
+        correlation_id: str | None = None) -> dict[str, Any]:
     """An outbox row for an event: insert many at once where a batch makes many events."""
     data = payload.model_dump(mode="json") if hasattr(payload, "model_dump") else payload
     return _row(envelope(producer, event_type, data, correlation_id), now or clock.now())
 
 
-def _row(env: Envelope, now) -> dict:
+def _row(env: Envelope, now: datetime) -> dict[str, Any]:
     return {"id": env.id, "event_type": env.type, "envelope": env.model_dump(mode="json"),
             "created_at": now, "next_attempt_at": now}
 
@@ -146,18 +151,20 @@ class _ConfirmedPublisher:
             message_id = self.waiting.pop(waiting_tag)
             self.outcome.setdefault(message_id, verdict)
 
-    def _on_ack(self, delivery_tag, multiple=False) -> None:
+    def _on_ack(self, delivery_tag: int, multiple: bool = False) -> None:
         self._settle(delivery_tag, multiple, None)
 
-    def _on_nack(self, delivery_tag, multiple=False) -> None:
+    def _on_nack(self, delivery_tag: int, multiple: bool = False) -> None:
         self._settle(delivery_tag, multiple, "publish failed: the broker refused it")
 
-    def _on_return(self, exception, exchange, routing_key, message) -> None:
+    def _on_return(self, exception: Exception, exchange: str, routing_key: str,
+                   message: amqp.Message) -> None:
         message_id = message.properties.get("message_id")
         if message_id:
             self.outcome[message_id] = f"{UNROUTABLE}: no queue bound for this event yet"
 
-    def publish_all(self, rows, timeout: float = 10.0) -> dict[str, str | None]:
+    def publish_all(self, rows: Sequence[Row[Any]],
+                    timeout: float = 10.0) -> dict[str, str | None]:
         """{message id: None if confirmed and routed, else why not}."""
         self.outcome = {}
         for row in rows:
@@ -186,7 +193,8 @@ class _ConfirmedPublisher:
 class Relay:
     """Publishes a service's outbox. Safe to run in any number of replicas (SKIP LOCKED)."""
 
-    def __init__(self, service: str, table: Table, make_session: sessionmaker, amqp_uri: str):
+    def __init__(self, service: str, table: Table, make_session: sessionmaker[Session],
+                 amqp_uri: str) -> None:
         self.service = service
         self.table = table
         self.make_session = make_session
@@ -227,7 +235,7 @@ class Relay:
                     self._keep_for_later(session, row, outcome)
         return len(sent)
 
-    def _publish(self, rows) -> dict[str, str | None]:
+    def _publish(self, rows: Sequence[Row[Any]]) -> dict[str, str | None]:
         try:
             if self._publisher is None:
                 self._publisher = _ConfirmedPublisher(self.amqp_uri, self.exchange)
@@ -238,7 +246,7 @@ class Relay:
             self.close()
             return {str(row.id): f"publish failed: {exc}" for row in rows}
 
-    def _keep_for_later(self, session, row, outcome: str) -> None:
+    def _keep_for_later(self, session: Session, row: Row[Any], outcome: str) -> None:
         attempts = row.attempts + 1
         if outcome.startswith(UNROUTABLE):
             UNROUTED.labels(self.service).inc()
@@ -254,12 +262,13 @@ class Relay:
 
     def pending(self) -> int:
         with self.make_session() as session:
-            return session.execute(text(
+            count: int = session.execute(text(
                 f"SELECT count(*) FROM {self.table.schema}.outbox WHERE sent_at IS NULL")
             ).scalar_one()
+            return count
 
 
-class OutboxRelay(DependencyProvider):
+class OutboxRelay(Provides["OutboxRelay"]):
     """Runs the relay inside a service process: woken when a transaction of this process
     that wrote outbox rows commits (kit.outbox.written), and on a slow poll for the rest
     (retries after a backoff, rows written by other processes)."""
@@ -274,7 +283,9 @@ class OutboxRelay(DependencyProvider):
     def start(self) -> None:
         settings = self.container.config["KEYUAN_SETTINGS"]
         service = self.container.service_name
-        table = getattr(self.container.service_cls, "outbox_table", None)
+        table: Table | None = getattr(self.container.service_cls, "outbox_table", None)
+        if table is None:
+            raise RuntimeError(f"{service} sets no outbox_table (kit.service.Worker)")
         engine = make_engine(settings.database_url_for(service), pool_size=1)
         self.engine = engine
         self.relay = Relay(service, table, sessionmaker(engine), settings.amqp_uri)
@@ -329,5 +340,5 @@ class OutboxRelay(DependencyProvider):
         self.relay.close()
         self.engine.dispose()
 
-    def get_dependency(self, worker_ctx) -> OutboxRelay:
+    def get_dependency(self, worker_ctx: WorkerContext) -> OutboxRelay:
         return self

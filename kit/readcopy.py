@@ -14,7 +14,7 @@ import functools
 import logging
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import eventlet
 from nameko.exceptions import RemoteError, UnknownService
@@ -26,8 +26,10 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    Engine,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     bindparam,
@@ -43,7 +45,9 @@ from contracts import directory
 from contracts.envelope import Envelope
 from contracts.errors import ServiceUnavailable
 from kit import clock
+from kit.db import rowcount
 from kit.inbox import handles
+from kit.service import Worker
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +108,7 @@ def upsert_newer(session: Session | Connection, table: Table, values: dict[str, 
 
 
 @functools.cache
-def _caller_statement(users: Table, revoked: Table):
+def _caller_statement(users: Table, revoked: Table) -> Select[Any]:
     """One row always: whether the jti is revoked, and the user's columns (NULL if unknown).
     Built once per service (its cache key is then computed once, not per RPC)."""
     flag = select(exists().where(revoked.c.jti == bindparam("jti")).label("revoked")) \
@@ -130,21 +134,20 @@ def prune_revoked(session: Session, table: Table, now: datetime,
     while True:
         due = select(table.c.jti).where(table.c.expires_at <= now) \
             .limit(batch).with_for_update(skip_locked=True).scalar_subquery()
-        gone = session.execute(delete(table).where(table.c.jti.in_(due))).rowcount
+        gone = rowcount(session.execute(delete(table).where(table.c.jti.in_(due))))
         session.commit()
         pruned += gone
         if gone < batch:
             return pruned
 
 
-class KeepsUserCopy:
+class KeepsUserCopy(Worker):
     """Mixin for a service that keeps `users_table` from directory user.upserted events and
     authorises its callers from it (kit.service.Keys.actor asks caller_record, then
     read_through when the copy cannot answer for the token yet)."""
 
     users_table: Table
     revoked_tokens_table: Table
-    db: Session
 
     directory_rpc = RpcProxy(directory.SERVICE)
 
@@ -178,19 +181,18 @@ class KeepsUserCopy:
             raise
         fact = directory.UserFact.model_validate(payload)
         # Its own transaction: the caller's may be read-only and is never committed.
-        with self.db.get_bind().begin() as conn:
+        with cast(Engine, self.db.get_bind()).begin() as conn:   # kit.db.Database's engine
             upsert_newer(conn, type(self).users_table, fact.model_dump())
         log.info("%s read user %s through from the directory (revision %d)",
                  type(self).name, fact.id, fact.revision)
         return held if held is not None and held.revision > fact.revision else fact
 
 
-class KeepsRevokedTokens:
+class KeepsRevokedTokens(Worker):
     """Mixin for a service that keeps `revoked_tokens_table` from directory token.revoked
     (logout) and forgets each token once it would have expired anyway."""
 
     revoked_tokens_table: Table
-    db: Session
 
     @handles(directory.SERVICE, directory.TOKEN_REVOKED)
     def on_token_revoked(self, session: Session, env: Envelope) -> None:
@@ -204,7 +206,7 @@ class KeepsRevokedTokens:
         prune_revoked(self.db, type(self).revoked_tokens_table, clock.now())
 
 
-class KeepsProjectCopy:
+class KeepsProjectCopy(Worker):
     """Mixin for a service that keeps `projects_table` from directory project.upserted."""
 
     projects_table: Table

@@ -18,6 +18,8 @@ from typing import Any
 
 import pika
 import pika.exceptions
+from pika.adapters.blocking_connection import BlockingChannel
+from pika.spec import Basic
 
 from contracts import errors
 
@@ -39,7 +41,7 @@ class RpcTimeout(errors.ServiceUnavailable):
     pass
 
 
-def remote_exception(error: dict) -> Exception:
+def remote_exception(error: dict[str, Any]) -> Exception:
     """Map a Nameko error reply back to our typed exceptions."""
     path = error.get("exc_path") or ""
     exc_type = error.get("exc_type") or "Exception"
@@ -80,12 +82,15 @@ class _Slot:
         self.reply_to = f"rpc.reply-keyuan-client-{uuid.uuid4().hex}"
         self.channel.queue_declare(self.reply_to, exclusive=True, auto_delete=True)
         self.channel.queue_bind(self.reply_to, RPC_EXCHANGE, routing_key=self.reply_to)
-        self.replies: dict[str, dict] = {}
+        self.replies: dict[str, dict[str, Any]] = {}
         self.channel.basic_consume(self.reply_to, self._on_reply, auto_ack=True)
         self.channel.confirm_delivery()
         self.used_at = time.monotonic()
 
-    def _on_reply(self, channel, method, props, body) -> None:
+    def _on_reply(self, channel: BlockingChannel, method: Basic.Deliver,
+                  props: pika.BasicProperties, body: bytes) -> None:
+        if props.correlation_id is None:   # no answer to any call of ours
+            return
         try:
             self.replies[props.correlation_id] = json.loads(body)
         except ValueError:
@@ -101,7 +106,8 @@ class _Slot:
             return False
         return self.connection.is_open and self.channel.is_open
 
-    def call(self, routing_key: str, body: bytes, headers: dict, timeout: float) -> dict:
+    def call(self, routing_key: str, body: bytes, headers: dict[str, Any],
+             timeout: float) -> dict[str, Any]:
         correlation_id = uuid.uuid4().hex
         self.replies.clear()
         try:

@@ -9,6 +9,10 @@ import importlib
 import logging
 import signal
 import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from types import FrameType
 
 SERVICE_CLASSES = {
     "directory": "services.directory.service:DirectoryService",
@@ -20,9 +24,10 @@ SERVICE_CLASSES = {
 }
 
 
-def service_class(name: str):
+def service_class(name: str) -> type[Any]:
     module, _, attr = SERVICE_CLASSES[name].partition(":")
-    return getattr(importlib.import_module(module), attr)
+    cls: type[Any] = getattr(importlib.import_module(module), attr)
+    return cls
 
 
 def main(name: str) -> int:
@@ -51,7 +56,7 @@ def main(name: str) -> int:
     runner.add_service(cls)
     probe_engine = make_engine(settings.database_url_for(name), pool_size=1)
 
-    def health() -> dict:
+    def health() -> dict[str, str]:
         report = {"service": name, "consumers": "ok", "database": "ok"}
         if any(c._died.ready() for c in runner.containers):
             report["consumers"] = "stopped"
@@ -70,7 +75,7 @@ def main(name: str) -> int:
 
     stopping = eventlet.event.Event()
 
-    def on_signal(signum, frame):
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         if not stopping.ready():
             stopping.send(signum)
 
@@ -81,7 +86,11 @@ def main(name: str) -> int:
     log.info("%s started; metrics and health on http://%s:%d", name, settings.metrics_host,
              port)
     runner_done = eventlet.spawn(runner.wait)
-    watcher = eventlet.spawn(lambda: (runner_done.wait(), on_signal(0, None)))
+    def stop_when_done() -> None:
+        runner_done.wait()
+        on_signal(0, None)
+
+    watcher = eventlet.spawn(stop_when_done)
     stopping.wait()
     log.info("%s stopping", name)
     try:

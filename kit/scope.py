@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from contracts.actor import Actor, Role
 from contracts.errors import NotFound, parse_id
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement, Select, Table
+    from sqlalchemy.orm import QueryableAttribute
+
+    S = TypeVar("S", bound=Select[Any])
+    # A mapped attribute (Customer.owner_id) or a table's column.
+    UuidColumn = QueryableAttribute[UUID] | QueryableAttribute[UUID | None] | ColumnElement[Any]
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,7 @@ def visibility(actor: Actor) -> Visibility:
     return Visibility("none", actor.company_id)
 
 
-def project_of(actor: Actor, project_id) -> UUID:
+def project_of(actor: Actor, project_id: object) -> UUID:
     """A project id the actor works in (admin: any of the company), else a 4xx naming
     `project_id` (404: a project out of scope is not admitted to exist)."""
     wanted = parse_id(project_id, "project_id")
@@ -62,7 +71,8 @@ def can_see(vis: Visibility, company_id: UUID, owner_id: UUID | None, project_id
     return False
 
 
-def where_visible(stmt, vis: Visibility, *, company_col, owner_col, project_col, users):
+def where_visible(stmt: S, vis: Visibility, *, company_col: UuidColumn, owner_col: UuidColumn,
+                  project_col: UuidColumn, users: Table) -> S:
     """Restrict a query over owned rows to what `vis` allows. `users` is the service's read
     copy of directory users (for team scope).
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -119,7 +119,7 @@ class Settings(BaseSettings):
     def metrics_port_for(self, service: str) -> int:
         return self.metrics_port or self.metrics_port_base + SERVICES.index(service)
 
-    def nameko_config(self, service: str) -> dict:
+    def nameko_config(self, service: str) -> dict[str, Any]:
         return {
             "AMQP_URI": self.amqp_uri,
             "max_workers": self.max_workers,

@@ -29,7 +29,7 @@ class Storage(Protocol):
 
 
 class LocalDiskStorage:
-    def __init__(self, root: str | os.PathLike):
+    def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
     def _path(self, key: str) -> Path:

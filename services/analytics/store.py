@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import Date, Integer, MetaData, String, bindparam
+from sqlalchemy import Date, Integer, MetaData, String, Table, bindparam
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -19,6 +20,8 @@ SCHEMA = "analytics"
 
 class Base(DeclarativeBase):
     metadata = MetaData(schema=SCHEMA)
+    if TYPE_CHECKING:   # each model maps a table of its own (not a join or a select)
+        __table__: ClassVar[Table]
 
 
 metadata = Base.metadata

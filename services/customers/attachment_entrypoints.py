@@ -6,24 +6,29 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from typing import TYPE_CHECKING
 
-from nameko.extensions import DependencyProvider
 from sqlalchemy import select
 
 from contracts.errors import NotFound, ValidationFailed, parse_id
 from kit import clock, storage
+from kit.dependency import Provides
 from kit.service import rpc
 from services.customers import store
+from services.customers.access import CustomersWorker
+
+if TYPE_CHECKING:
+    from nameko.containers import WorkerContext
 
 
-class FileStore(DependencyProvider):
+class FileStore(Provides[storage.Storage]):
     """The Storage backend for this service process (local disk by default)."""
 
     def setup(self) -> None:
         settings = self.container.config["KEYUAN_SETTINGS"]
         self.storage = storage.LocalDiskStorage(settings.storage_dir)
 
-    def get_dependency(self, worker_ctx) -> storage.Storage:
+    def get_dependency(self, worker_ctx: WorkerContext) -> storage.Storage:
         return self.storage
 
 
@@ -35,7 +40,7 @@ def _view(row: store.Attachment) -> dict:
             "at": row.at.isoformat()}
 
 
-class Attachments:
+class Attachments(CustomersWorker):
     """Mixin of CustomersService."""
 
     files = FileStore()

@@ -62,7 +62,7 @@ def user_names(session: Session, user_ids) -> dict[uuid.UUID, str]:
     if not wanted:
         return {}
     return dict(session.execute(select(store.Users.c.id, store.Users.c.name)
-                                .where(store.Users.c.id.in_(wanted))).all())
+                                .where(store.Users.c.id.in_(wanted))).tuples().all())
 
 
 def customer_names(session: Session, company_id: uuid.UUID, customer_ids
@@ -72,4 +72,4 @@ def customer_names(session: Session, company_id: uuid.UUID, customer_ids
         return {}
     C = store.Customer
     return dict(session.execute(select(C.id, C.name).where(
-        C.company_id == company_id, C.id.in_(wanted))).all())
+        C.company_id == company_id, C.id.in_(wanted))).tuples().all())

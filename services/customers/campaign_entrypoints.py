@@ -20,6 +20,7 @@ from kit.inbox import handles
 from kit.scope import Visibility, visibility
 from kit.service import rpc
 from services.customers import optout, segments, store
+from services.customers.access import CustomersWorker
 from services.customers.privacy_store import record_marketing_choice
 
 C = store.Customer
@@ -54,7 +55,7 @@ LINK_CHANNELS = {"sms": c.ConsentChannel.sms, "wechat": c.ConsentChannel.wechat,
                  "in_app": c.ConsentChannel.app}
 
 
-class Campaigns:
+class Campaigns(CustomersWorker):
     """Mixin of CustomersService (uses Segments' _segment and the service's _workable)."""
 
     @rpc

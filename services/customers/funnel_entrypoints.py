@@ -13,9 +13,10 @@ from contracts.errors import Conflict, Forbidden, ValidationFailed, parse
 from kit import clock
 from kit.service import rpc
 from services.customers import domain, store
+from services.customers.access import CustomersWorker
 
 
-class Funnel:
+class Funnel(CustomersWorker):
     """Mixin of CustomersService (uses its _visible scope check)."""
 
     def _workable(self, token: str, customer_id) -> tuple:
@@ -106,7 +107,7 @@ class Funnel:
             actor_id=actor.user_id, type=new.type, at=now,
             next_contact_at=new.next_contact_at))
         self.db.commit()
-        return _followup_view(self.db.get(store.Followup, followup_id))
+        return _followup_view(self.db.get_one(store.Followup, followup_id))
 
     @rpc
     def viewings(self, token: str, customer_id: str) -> dict:

@@ -14,6 +14,7 @@ from kit import clock, phones
 from kit.scope import visibility
 from kit.service import rpc
 from services.customers import domain, store
+from services.customers.access import CustomersWorker
 
 P = store.CustomerPhone
 MAX_EXTRA_PHONES = 5
@@ -34,7 +35,7 @@ def phones_of(session, customer_ids) -> dict[uuid.UUID, list[store.CustomerPhone
     return found
 
 
-class Phones:
+class Phones(CustomersWorker):
     """Mixin of CustomersService (uses _workable, _visible and _customer_view)."""
 
     @rpc
@@ -64,8 +65,8 @@ class Phones:
             raise Conflict("this number belongs to another customer record: merge the two "
                            "records instead", "phone",
                            {"customer_id": str(seen)} if seen else None)
-        if self.db.scalar(select(func.count()).select_from(P).where(
-                P.customer_id == customer.id)) >= MAX_EXTRA_PHONES:
+        if self.db.execute(select(func.count()).select_from(P).where(
+                P.customer_id == customer.id)).scalar_one() >= MAX_EXTRA_PHONES:
             raise ValidationFailed(f"at most {MAX_EXTRA_PHONES} more phones per customer",
                                    "phone")
         now = clock.now()

@@ -105,7 +105,7 @@ def person_closure(links: dict[uuid.UUID, uuid.UUID | None],
     found = {s for s in seeds if s in links}
     while True:
         grown = set(found)
-        grown |= {links[r] for r in found if links.get(r) is not None and links[r] in links}
+        grown |= {into for r in found if (into := links.get(r)) is not None and into in links}
         grown |= {r for r, into in links.items() if into in found}
         if grown == found:
             return found

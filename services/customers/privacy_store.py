@@ -23,6 +23,7 @@ from contracts.customers import (
 )
 from kit import clock, outbox, phones
 from kit.crypto import Vault
+from kit.db import rowcount
 from kit.privacy import ERASED_NAME, erased_marker
 from services.customers import privacy, store
 
@@ -138,7 +139,7 @@ def person_data(session: Session, vault: Vault, rows: list[store.Customer]) -> d
 
 
 def erase(session: Session, vault: Vault, rows: list[store.Customer], now: datetime
-          ) -> tuple[list[uuid.UUID], list[str]]:
+          ) -> tuple[list[str], list[str]]:
     """Anonymise the records (kept for the statistics: stage, channel, project, dates, deal
     amount) and remove every personal detail around them. Returns the storage keys of their
     attachments (the caller deletes the files after commit) and the names they had."""
@@ -198,8 +199,8 @@ def move_to_survivor(session: Session, survivor: store.Customer, merged: store.C
     for name, model in (("followups", store.Followup), ("stage_changes", store.StageChange),
                         ("consents", store.Consent), ("history", store.History),
                         ("attachments", store.Attachment), ("phones", store.CustomerPhone)):
-        moved[name] = session.execute(update(model).where(
-            model.customer_id == merged.id).values(customer_id=survivor.id)).rowcount
+        moved[name] = rowcount(session.execute(update(model).where(
+            model.customer_id == merged.id).values(customer_id=survivor.id)))
     tags = list(session.scalars(select(store.CustomerTag).where(
         store.CustomerTag.customer_id == merged.id)))
     added = 0
@@ -210,8 +211,8 @@ def move_to_survivor(session: Session, survivor: store.Customer, merged: store.C
         session.execute(delete(store.CustomerTag).where(
             store.CustomerTag.customer_id == merged.id))
     moved["tags_added"] = added
-    moved["earlier_merged_records"] = session.execute(update(C).where(
-        C.merged_into == merged.id).values(merged_into=survivor.id)).rowcount
+    moved["earlier_merged_records"] = rowcount(session.execute(update(C).where(
+        C.merged_into == merged.id).values(merged_into=survivor.id)))
     return moved
 
 

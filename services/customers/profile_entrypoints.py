@@ -12,9 +12,10 @@ from contracts.errors import Conflict, Forbidden, parse
 from kit import clock
 from kit.service import rpc
 from services.customers import domain, project_setup, store
+from services.customers.access import CustomersWorker
 
 
-class Profile:
+class Profile(CustomersWorker):
     """Mixin of CustomersService (uses its _visible scope check)."""
 
     def _dimensions(self, company_id) -> dict[str, c.TagDimension]:

@@ -19,6 +19,7 @@ from kit.db import locked_row
 from kit.scope import project_of, visibility
 from kit.service import rpc
 from services.customers import domain, project_setup, store
+from services.customers.access import CustomersWorker
 from services.customers.project_setup import ProjectSetup
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ RECOUNT_BATCHES_PER_TICK = 20
 WEAK_PROFILE = 60
 
 
-class ProjectSetups:
+class ProjectSetups(CustomersWorker):
     """Mixin of CustomersService (uses Profile's _dimensions and _tags_of)."""
 
     def _setups(self, project_ids) -> dict[uuid.UUID, ProjectSetup]:
@@ -133,7 +134,7 @@ class ProjectSetups:
             stmt = stmt.where(C.project_id == q.project_id)
         rows = self.db.execute(stmt.group_by(C.owner_id)).all()
         names = dict(self.db.execute(select(store.Users.c.id, store.Users.c.name).where(
-            store.Users.c.id.in_([r.owner_id for r in rows]))).all()) if rows else {}
+            store.Users.c.id.in_([r.owner_id for r in rows]))).tuples().all()) if rows else {}
         ranked = sorted(rows, key=lambda r: (-float(r.average), -r.customers, str(r.owner_id)))
         return {"weak_below": WEAK_PROFILE, "items": [
             {"rank": i, "owner_id": str(r.owner_id), "owner_name": names.get(r.owner_id, ""),

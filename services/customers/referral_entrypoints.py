@@ -15,6 +15,7 @@ from kit.inbox import handles
 from kit.scope import visibility
 from kit.service import rpc
 from services.customers import referral, store
+from services.customers.access import CustomersWorker
 from services.customers.audit import masked_name
 from services.customers.campaign_entrypoints import marketing_view
 
@@ -22,7 +23,7 @@ C = store.Customer
 MAX_CHAIN = 1000
 
 
-class Referrals:
+class Referrals(CustomersWorker):
     """Mixin of CustomersService (uses its _workable and _visible scope checks)."""
 
     def _referrers_chain(self, start: uuid.UUID) -> list[uuid.UUID]:

@@ -10,11 +10,13 @@ from sqlalchemy import select
 
 from contracts import customers as c
 from contracts.actor import Actor, Role
+from contracts.common import Page
 from contracts.errors import Forbidden, NotFound, ValidationFailed, parse, parse_id
 from kit import clock
 from kit.scope import visibility
 from kit.service import rpc
 from services.customers import segments, store
+from services.customers.access import CustomersWorker
 
 SEGMENT_ROLES = (Role.consultant, Role.manager, Role.director, Role.admin, Role.integration)
 
@@ -25,7 +27,7 @@ def segment_view(row: store.Segment) -> dict:
         mode="json")
 
 
-class Segments:
+class Segments(CustomersWorker):
     """Mixin of CustomersService (uses Profile's _dimensions and _tags_of)."""
 
     def _segment_actor(self, token: str) -> Actor:
@@ -92,7 +94,7 @@ class Segments:
                           page_size: int = 20) -> dict:
         """One page of the segment's customers in your scope, newest first."""
         actor = self._segment_actor(token)
-        paging = parse(c.Page, {"page": page, "page_size": page_size})
+        paging = parse(Page, {"page": page, "page_size": page_size})
         wanted = self._stored_filter(self._segment(actor, segment_id))
         ids = list(self.db.scalars(segments.page_query(
             wanted, visibility(actor), clock.now(), paging.page, paging.page_size)))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import builtins
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 import eventlet
 from nameko.exceptions import UnknownService
@@ -83,7 +86,7 @@ class CustomersService(SubjectRequests, PrivacyAudit, Merges, PersonalData,  # P
             dimension, _, value = q.tag.partition(":")
             stmt = stmt.where(store.Customer.id.in_(select(store.CustomerTag.customer_id).where(
                 store.CustomerTag.dimension == dimension, store.CustomerTag.value == value)))
-        order = (store.Customer.created_at.desc(), store.Customer.id)
+        order: tuple[Any, ...] = (store.Customer.created_at.desc(), store.Customer.id)
         if q.completeness_below is not None:
             stmt = stmt.where(store.Customer.completeness < q.completeness_below)
             order = (store.Customer.completeness, *order)
@@ -122,8 +125,9 @@ class CustomersService(SubjectRequests, PrivacyAudit, Merges, PersonalData,  # P
                    store.Customer.id.in_(extra))
 
     def _customer_view(self, customer: store.Customer, actor: Actor,
-                       setup: ProjectSetup | None = None, tags: dict | None = None,
-                       extra_phones: list | None = None) -> dict:
+                       setup: ProjectSetup | None = None, tags: dict[str, Any] | None = None,
+                       extra_phones: Sequence[store.CustomerPhone] | None = None,
+                       ) -> dict[str, Any]:
         """The customer as `actor` sees them: profile, tags, extra phones, the project's
         stage names and completeness."""
         if tags is None:
@@ -135,7 +139,8 @@ class CustomersService(SubjectRequests, PrivacyAudit, Merges, PersonalData,  # P
         shown["phones"] = self._extra_phone_views(customer, actor, extra_phones)
         return shown
 
-    def _customer_views(self, customers: list[store.Customer], actor: Actor) -> list[dict]:
+    def _customer_views(self, customers: Sequence[store.Customer],
+                        actor: Actor) -> builtins.list[dict[str, Any]]:
         ids = [x.id for x in customers]
         tags, extra = self._tags_of(ids), phones_of(self.db, ids)
         setups = self._setups({x.project_id for x in customers})

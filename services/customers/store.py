@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import (
     ARRAY,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     Select,
     String,
+    Table,
     Text,
     UniqueConstraint,
     bindparam,
@@ -37,6 +39,8 @@ SCHEMA = "customers"
 
 class Base(DeclarativeBase):
     metadata = MetaData(schema=SCHEMA)
+    if TYPE_CHECKING:   # each model maps a table of its own (not a join or a select)
+        __table__: ClassVar[Table]
 
 
 metadata = Base.metadata

@@ -3,20 +3,15 @@ ids from the path."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from contracts.actor import Actor
 from contracts.errors import Unauthenticated
-from kit.service import Keys
+from kit.service import Worker
 from services.directory import domain
 from services.directory.store import Team, User
 
 
-class Administration:
+class Administration(Worker):
     """Base of the administration mixins of DirectoryService."""
-
-    db: Session
-    keys: Keys
 
     def _administrator(self, token: str) -> Actor:
         """The caller from the directory's own current rows (role, team, projects, scopes),

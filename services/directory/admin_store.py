@@ -85,7 +85,7 @@ def member_counts(session: Session, team_ids: Sequence[uuid.UUID]) -> dict[uuid.
         return {}
     rows = session.execute(select(User.team_id, func.count()).where(
         User.team_id.in_(team_ids), User.active.is_(True)).group_by(User.team_id))
-    return dict(rows.all())
+    return {team: count for team, count in rows.tuples() if team is not None}
 
 
 def teams_managed_by(session: Session, user_id: uuid.UUID) -> list[Team]:
@@ -130,7 +130,7 @@ def list_users(session: Session, actor: Actor, q: c.UserQuery) -> tuple[list, in
     if q.team_id:
         stmt = stmt.where(User.team_id == q.team_id)
     if q.project_id:
-        stmt = stmt.where(or_(User.project_ids.any(q.project_id),
+        stmt = stmt.where(or_(User.project_ids.any(q.project_id),  # type: ignore[arg-type]  # SQLAlchemy types a mapped ARRAY's .any() as a relationship's
                               User.team_id.in_(select(Team.id).where(
                                   Team.project_id == q.project_id))))
     if q.active is not None:

@@ -14,7 +14,7 @@ from contracts.envelope import Envelope
 from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse, parse_id
 from kit import clock
 from kit.inbox import handles
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.directory import commands, offboarding, store
 
 
@@ -28,7 +28,7 @@ def _view(row: store.Offboarding) -> dict:
         progress_at=row.progress_at, finished_at=row.finished_at).model_dump(mode="json")
 
 
-class Offboardings:
+class Offboardings(Worker):
     """Mixin of DirectoryService."""
 
     def _leaver(self, actor, user_id, lock: bool = False) -> store.User:

@@ -8,7 +8,7 @@ from contracts import directory as c
 from contracts import directory_admin as admin
 from contracts.errors import Unauthenticated, ValidationFailed, parse
 from kit import auth
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.directory import commands, domain, password_policy
 from services.directory.store import Team, User
 
@@ -16,7 +16,7 @@ PASSWORD_CHANGE = auth.PASSWORD_CHANGE
 PASSWORD_CHANGE_TTL_SECONDS = 15 * 60
 
 
-class Passwords:
+class Passwords(Worker):
     """Mixin of DirectoryService."""
 
     def _login_result(self, user: User) -> dict:

@@ -52,7 +52,7 @@ class ProjectAdmin(Administration):
         project_id, fresh = admin_store.claim_key(self.db, actor.company_id, "project",
                                                   idempotency_key, new.model_dump(mode="json"))
         if not fresh:
-            done = self.db.get(Project, project_id)
+            done = self.db.get_one(Project, project_id)
             self.db.rollback()
             return {"created": False, "project": project_view(done)}
         row = Project(id=project_id, company_id=actor.company_id, name=new.name,

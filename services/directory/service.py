@@ -42,7 +42,7 @@ class DirectoryService(ProjectAdmin, TeamAdmin, UserAdmin, Passwords, Sessions, 
     @rpc
     def me(self, token: str) -> dict:
         actor = self.keys.actor(token)  # known, active, not logged out
-        return commands.fact_of(self.db, self.db.get(store.User, actor.user_id)) \
+        return commands.fact_of(self.db, self.db.get_one(store.User, actor.user_id)) \
             .model_dump(mode="json")
 
     @rpc

@@ -10,20 +10,16 @@ from typing import Any
 
 from nameko.timer import timer
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
 
 from contracts import directory as c
 from contracts.errors import Unauthenticated
 from kit import auth, clock
 from kit.readcopy import PRUNE_INTERVAL_SECONDS, prune_revoked
-from kit.service import Keys, rpc
+from kit.service import Worker, rpc
 from services.directory import commands, domain, store
 
 
-class Sessions:
-    db: Session
-    keys: Keys
-
+class Sessions(Worker):
     def caller_record(self, user_id: uuid.UUID, jti: str) -> tuple[Any, bool]:
         """The directory authorises from its own tables: the user's fact now (their team's
         project counted in) and whether the token was logged out, in one statement."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import (
     ARRAY,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     select,
     text,
 )
@@ -28,6 +30,8 @@ SCHEMA = "directory"
 
 class Base(DeclarativeBase):
     metadata = MetaData(schema=SCHEMA)
+    if TYPE_CHECKING:   # each model maps a table of its own (not a join or a select)
+        __table__: ClassVar[Table]
 
 
 metadata = Base.metadata

@@ -58,7 +58,7 @@ class TeamAdmin(Administration):
         team_id, fresh = admin_store.claim_key(self.db, actor.company_id, "team",
                                                idempotency_key, new.model_dump(mode="json"))
         if not fresh:
-            done = self.db.get(Team, team_id)
+            done = self.db.get_one(Team, team_id)
             self.db.rollback()
             return {"created": False, "team": self._team_view(done)}
         rules.check_project_choice(actor, self.db.get(Project, new.project_id), "project_id")

@@ -83,7 +83,7 @@ class UserAdmin(Administration):
         user_id, fresh = admin_store.claim_key(self.db, actor.company_id, "user",
                                                idempotency_key, new.model_dump(mode="json"))
         if not fresh:
-            done = self.db.get(User, user_id)
+            done = self.db.get_one(User, user_id)
             self.db.rollback()
             return {"created": False, "user": self._user_view(done)}
         team = self._team_choice(actor, new.team_id)

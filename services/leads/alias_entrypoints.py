@@ -6,10 +6,11 @@ from __future__ import annotations
 from contracts import customers
 from contracts.envelope import Envelope
 from kit.inbox import handles
+from kit.service import Worker
 from services.leads import aliases
 
 
-class ExtraPhones:
+class ExtraPhones(Worker):
     """Mixin of LeadsService."""
 
     @handles(customers.SERVICE, customers.CUSTOMER_PHONE_ADDED)

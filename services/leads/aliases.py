@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from contracts.common import EncryptedPhone
 from kit import clock
+from kit.db import rowcount
 from services.leads import registrations, store
 
 log = logging.getLogger(__name__)
@@ -74,5 +75,5 @@ def remove(session: Session, *, phone_id: uuid.UUID, company_id: uuid.UUID,
     registrations.lock_phone(session, company_id, phone_index)
     session.execute(insert(store.RemovedPhone).values(phone_id=phone_id, removed_at=clock.now())
                     .on_conflict_do_nothing())
-    return session.execute(delete(A).where(A.company_id == company_id,
-                                           A.phone_id == phone_id)).rowcount > 0
+    return rowcount(session.execute(delete(A).where(A.company_id == company_id,
+                                           A.phone_id == phone_id))) > 0

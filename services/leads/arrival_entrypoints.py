@@ -6,11 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from contracts.actor import Role
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.leads import pool, store
 
 
-class Arrivals:
+class Arrivals(Worker):
     """Mixin of LeadsService."""
 
     @rpc

@@ -98,7 +98,8 @@ def _holds(condition: GradeCondition, value) -> bool:
         case "eq":
             return value is not None and str(value) == str(condition.value)
         case "in":
-            return value is not None and str(value) in condition.value
+            return (value is not None and isinstance(condition.value, list)
+                    and str(value) in condition.value)
     return False
 
 

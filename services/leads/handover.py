@@ -129,7 +129,7 @@ def start_departure(session: Session, fact: c.UserOffboarded) -> Handover | None
         total=0, moved=0, skipped=0).on_conflict_do_nothing().returning(Handover.id)).first()
     if made is None:
         return None
-    handover = session.get(Handover, fact.offboarding_id)
+    handover = session.get_one(Handover, fact.offboarding_id)
     _add_items(session, handover, _owned_by(session, fact.company_id, fact.user_id))
     report(session, handover)
     return handover

@@ -14,14 +14,14 @@ from contracts.actor import Role
 from contracts.envelope import Envelope
 from contracts.errors import Conflict, NotFound, ValidationFailed, parse, parse_id
 from kit.inbox import handles
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.leads import handover, offers, reassignment, store
 
 # A tick moves at most this many batches, then lets the other timers of the worker pool in.
 BATCHES_PER_TICK = 25
 
 
-class Handovers:
+class Handovers(Worker):
     """Mixin of LeadsService."""
 
     @handles(directory.SERVICE, c.USER_OFFBOARDED)

@@ -10,25 +10,31 @@ from __future__ import annotations
 import base64
 import logging
 import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 import eventlet
 from eventlet import tpool
-from nameko.extensions import DependencyProvider
 from nameko.timer import timer
+from sqlalchemy import Engine
 
 from contracts.actor import Actor
 from contracts.errors import NotFound, parse
-from kit.service import rpc
+from kit.dependency import Provides
+from kit.service import Worker, rpc
 from services.leads import import_store, imports, store
 from services.leads.import_store import ImportFile  # noqa: F401  (its table in the metadata)
 
+if TYPE_CHECKING:
+    from nameko.containers import WorkerContext
+
 log = logging.getLogger(__name__)
 
-class StopSignal(DependencyProvider):
+class StopSignal(Provides[Callable[[], bool]]):
     """Tells a long timer worker that its service is stopping, so it ends after the batch
     in hand instead of holding up the shutdown (the job resumes wherever it runs next)."""
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: WorkerContext) -> Callable[[], bool]:
         stop = getattr(worker_ctx.entrypoint, "should_stop", None)
         return lambda: stop is not None and stop.ready()
 
@@ -40,7 +46,7 @@ def _job_id(value) -> uuid.UUID:
         raise NotFound("no such import", "job_id") from None
 
 
-class LeadImports:
+class LeadImports(Worker):
     """Mixin of LeadsService: uses its db, keys."""
 
     stopping = StopSignal()
@@ -108,7 +114,8 @@ class LeadImports:
     def run_imports(self) -> None:
         """Run one waiting (or interrupted) job, if any; every replica may look."""
         try:
-            import_store.run_next(self.db.get_bind(), self.keys.vault, pause=eventlet.sleep,
+            engine = cast(Engine, self.db.get_bind())   # kit.db.Database's engine
+            import_store.run_next(engine, self.keys.vault, pause=eventlet.sleep,
                                   stopping=self.stopping, offload=tpool.execute)
         except Exception:
             log.exception("looking for import jobs failed")

@@ -500,7 +500,7 @@ def _run(session: Session, vault: Vault, job_id: uuid.UUID, pause, progress, sto
     # Counters from the report itself: exact however many runs it took.
     counts = dict(session.execute(
         select(ImportRow.outcome, func.count()).where(ImportRow.job_id == job_id)
-        .group_by(ImportRow.outcome)).all())
+        .group_by(ImportRow.outcome)).tuples().all())
     result.created, result.merged, result.rejected = (counts.get(CREATED, 0),
                                                       counts.get(MERGED, 0),
                                                       counts.get(REJECTED, 0))

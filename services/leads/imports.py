@@ -15,10 +15,10 @@ import io
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import Field, StringConstraints, ValidationError
@@ -38,6 +38,9 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CREATED, MERGED, REJECTED = "created", "merged", "rejected"
 POOL, ROUND_ROBIN = "pool", "round_robin"
 IMPORTERS = (Role.consultant, Role.manager, Role.director, Role.admin)
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
 
 
 # ---------------------------------------------------------------- the request
@@ -129,7 +132,7 @@ class Table:
     format: str                              # xlsx | csv
     header_row: int                          # as Excel numbers it (1-based)
     headers: list[str]
-    rows: Iterator[tuple[int, list[Any]]]    # (row number, cell values); blank rows included
+    rows: Generator[tuple[int, list[Any]]]    # (row number, cell values); blank rows included
 
 
 def detect_format(content: bytes, filename: str | None = None) -> str:
@@ -195,7 +198,7 @@ def preview_table(content: bytes, filename: str | None = None,
             "missing": missing_targets(plan), "fields": list(TARGETS), "rows": sample}
 
 
-def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
+def _xlsx_rows(content: bytes) -> Generator[tuple[int, list[Any]]]:
     from openpyxl import load_workbook  # heavy: only when a workbook arrives
 
     try:
@@ -209,7 +212,7 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
     return _numbered(sheet.iter_rows(values_only=True), book)
 
 
-def _numbered(rows: Iterable, book) -> Iterator[tuple[int, list[Any]]]:
+def _numbered(rows: Iterable[Any], book: Any) -> Generator[tuple[int, list[Any]]]:
     try:
         for number, row in enumerate(rows, start=1):
             yield number, list(row)
@@ -241,7 +244,7 @@ def sniff_delimiter(text: str) -> str:
     return ","
 
 
-def _csv_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
+def _csv_rows(content: bytes) -> Generator[tuple[int, list[Any]]]:
     text = _decode(content)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     try:
@@ -513,8 +516,8 @@ def money_range(text: str, header: str, unit: int | None = None,
     """Yuan from '300万', '200-300万', '2.5亿', '300万以上', '3000000'. A bare number under
     10,000 is in 万 (nobody's home budget is 300 yuan), unless the header says its unit."""
     parts, bound = _range_parts(text, ("人民币", "rmb", "¥", "元", "左右", "约"))
-    matches = [_AMOUNT.fullmatch(p) for p in parts]
-    if not 1 <= len(parts) <= 2 or not all(matches):
+    matches = [m for m in (_AMOUNT.fullmatch(p) for p in parts) if m is not None]
+    if not 1 <= len(parts) <= 2 or len(matches) != len(parts):
         raise RowProblem(f"{header}: {_shown(text)} is not an amount like 300万 or 200-300万",
                          field)
     shared = next((m.group(2) for m in reversed(matches) if m.group(2)), None)
@@ -654,14 +657,14 @@ def parse_rows(rows: Iterable[tuple[int, list[Any]]], plan: ColumnPlan, project_
             yield ParsedRow(number, REJECTED, reason=problem.reason, field=problem.field)
             continue
         grade, grade_reason = domain.grade(lead, rules)
-        values = tuple(getattr(lead, name) for name in LEAD_FIELDS)
+        stored = tuple(getattr(lead, name) for name in LEAD_FIELDS)
         if e164 in first:
-            yield ParsedRow(number, MERGED, values, e164, field="phone", first_row=first[e164],
+            yield ParsedRow(number, MERGED, stored, e164, field="phone", first_row=first[e164],
                             reason=f"same phone as row {first[e164]} (与第{first[e164]}行重复)",
                             grade=grade, grade_reason=grade_reason)
         else:
             first[e164] = number
-            yield ParsedRow(number, CREATED, values, e164, grade=grade,
+            yield ParsedRow(number, CREATED, stored, e164, grade=grade,
                             grade_reason=grade_reason)
 
 
@@ -746,7 +749,7 @@ def report_xlsx(rows: Iterable[ReportRow], summary: dict[str, Any] | None = None
     for letter, width in zip("ABCDE", (8, 8, 60, 12, 38), strict=True):
         sheet.column_dimensions[letter].width = width
 
-    def text(value) -> WriteOnlyCell | None:
+    def text(value: object) -> Cell | None:
         if value is None:
             return None
         cell = WriteOnlyCell(sheet, value=str(value))

@@ -7,11 +7,11 @@ from nameko.timer import timer
 from contracts import leads as c
 from contracts.actor import Role
 from contracts.errors import Conflict, parse_id
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.leads import offers, store
 
 
-class GrabMode:
+class GrabMode(Worker):
     """Mixin of LeadsService."""
 
     @rpc

@@ -29,7 +29,7 @@ def offer(session: Session, key: CustomerKey, lead_id: uuid.UUID,
 
 def open_for(session: Session, user_id: uuid.UUID) -> list[Offer]:
     return list(session.scalars(select(Offer).where(
-        Offer.status == "open", Offer.candidate_ids.any(user_id),
+        Offer.status == "open", Offer.candidate_ids.any(user_id),  # type: ignore[arg-type]  # SQLAlchemy types a mapped ARRAY's .any() as a relationship's
         Offer.expires_at > clock.now()).order_by(Offer.offered_at)))
 
 
@@ -38,12 +38,12 @@ def grab(session: Session, offer_id: uuid.UUID, user_id: uuid.UUID) -> Offer | N
     now = clock.now()
     won = session.scalars(
         update(Offer).where(Offer.id == offer_id, Offer.status == "open",
-                            Offer.candidate_ids.any(user_id), Offer.expires_at > now)
+                            Offer.candidate_ids.any(user_id), Offer.expires_at > now)  # type: ignore[arg-type]  # SQLAlchemy types a mapped ARRAY's .any() as a relationship's
         .values(status="claimed", claimed_by=user_id, claimed_at=now)
         .returning(Offer)).first()
     if won is None:
         return None
-    key = session.get(CustomerKey, won.customer_id)
+    key = session.get_one(CustomerKey, won.customer_id)
     pool.take(session, key, user_id, action="grab", by=user_id,
               reason="抢单: first to grab the offer")
     return won
@@ -77,7 +77,7 @@ def withdraw_candidate(session: Session, user_id: uuid.UUID) -> int:
     among those on duty, see expire_due). How many offers named them."""
     now = clock.now()
     named = session.execute(
-        update(Offer).where(Offer.status == "open", Offer.candidate_ids.any(user_id))
+        update(Offer).where(Offer.status == "open", Offer.candidate_ids.any(user_id))  # type: ignore[arg-type]  # SQLAlchemy types a mapped ARRAY's .any() as a relationship's
         .values(candidate_ids=func.array_remove(Offer.candidate_ids, user_id))
         .returning(Offer.id)).all()
     session.execute(update(Offer).where(

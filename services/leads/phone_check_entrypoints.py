@@ -6,11 +6,11 @@ from __future__ import annotations
 from contracts import leads as c
 from contracts.errors import NotFound, TooManyRequests, parse
 from kit import clock, phones, scope
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.leads import domain, store
 
 
-class PhoneChecks:
+class PhoneChecks(Worker):
     """Mixin of LeadsService."""
 
     @rpc

@@ -24,7 +24,7 @@ def listing(session: Session, company_id: uuid.UUID, project_ids: list[uuid.UUID
                                      CustomerKey.merged_into.is_(None))
     if project_ids is not None:
         stmt = stmt.where(CustomerKey.project_id.in_(project_ids))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = session.scalars(stmt.order_by(CustomerKey.released_at.desc().nulls_last(),
                                          CustomerKey.created_at.desc())
                            .limit(page_size).offset((page - 1) * page_size))
@@ -49,8 +49,9 @@ def lock_claimer(session: Session, user_id: uuid.UUID) -> None:
 
 
 def claims_since(session: Session, user_id: uuid.UUID, since: datetime) -> int:
-    return session.scalar(select(func.count()).select_from(PoolAction).where(
-        PoolAction.actor_id == user_id, PoolAction.action == "claim", PoolAction.at >= since))
+    return session.execute(select(func.count()).select_from(PoolAction).where(
+        PoolAction.actor_id == user_id, PoolAction.action == "claim",
+        PoolAction.at >= since)).scalar_one()
 
 
 def team_of(session: Session, user_id: uuid.UUID | None) -> uuid.UUID | None:
@@ -113,10 +114,11 @@ def hand_over(session: Session, moves: list[tuple[CustomerKey, uuid.UUID | None]
     if not moves:
         return set()
     now = clock.now()
-    revisions = dict(session.execute(_HAND_OVER, {
+    revisions: dict[uuid.UUID, int] = dict(session.execute(_HAND_OVER, {
         "ids": [key.customer_id for key, _ in moves],
         "expected": [key.owner_id for key, _ in moves],
-        "owners": [new_owner for _, new_owner in moves], "at": now, "reason": reason}).all())
+        "owners": [new_owner for _, new_owner in moves], "at": now, "reason": reason}).tuples()
+        .all())
     done = [(key, new_owner) for key, new_owner in moves if key.customer_id in revisions]
     copy_rows(session, PoolAction.__table__, [dict(
         id=uuid.uuid4(), company_id=key.company_id, project_id=key.project_id,

@@ -8,7 +8,7 @@ from contracts import leads as c
 from contracts.actor import Role
 from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse, parse_id
 from kit import clock
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.leads import domain, pool, store
 
 POOL_READERS = (Role.consultant, Role.manager, Role.director, Role.admin)
@@ -25,7 +25,7 @@ def _view(key: store.CustomerKey) -> dict:
             "owner_id": str(key.owner_id) if key.owner_id else None}
 
 
-class PublicPool:
+class PublicPool(Worker):
     """Mixin of LeadsService."""
 
     def _pool_projects(self, actor) -> list[uuid.UUID] | None:

@@ -7,11 +7,11 @@ from contracts import customers
 from contracts.envelope import Envelope
 from kit.inbox import handles
 from kit.privacy import person_query, subject_request_handler
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.leads import privacy_store
 
 
-class PersonalDataRequests:
+class PersonalDataRequests(Worker):
     """Mixin of LeadsService."""
 
     @rpc

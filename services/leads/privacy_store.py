@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kit import phones
 from kit.crypto import Vault
+from kit.db import rowcount
 from kit.privacy import ERASED_NAME, erased_marker, is_erased_marker
 from services.leads import store
 from services.leads.import_store import DONE, FAILED, ImportFile
@@ -138,20 +139,20 @@ def erase(session: Session, company_id: uuid.UUID, ids: set[uuid.UUID],
     jobs = set(session.scalars(select(L.import_job_id).distinct().where(
         L.company_id == company_id, L.customer_id.in_(id_list),
         L.import_job_id.is_not(None))))
-    done["leads"] = session.execute(update(L).where(
+    done["leads"] = rowcount(session.execute(update(L).where(
         L.company_id == company_id, or_(L.customer_id.in_(id_list),
                                         L.phone_index.in_(index_list)))
         .values(name=ERASED_NAME, phone_enc="", note=None, external_id=None,
-                phone_index=func.concat("erased:", L.id))).rowcount
+                phone_index=func.concat("erased:", L.id))))
     registrations = list(session.scalars(select(R).where(
         R.company_id == company_id, R.phone_index.in_(index_list))))
     for reg in registrations:
         reg.customer_name, reg.phone_enc, reg.phone_masked = ERASED_NAME, "", "***"
         reg.phone_index, reg.note = erased_marker(reg.id), None
     done["registrations"] = len(registrations)
-    done["pool_actions"] = session.execute(update(store.PoolAction).where(
+    done["pool_actions"] = rowcount(session.execute(update(store.PoolAction).where(
         store.PoolAction.company_id == company_id,
-        store.PoolAction.customer_id.in_(id_list)).values(reason=None)).rowcount
+        store.PoolAction.customer_id.in_(id_list)).values(reason=None)))
     session.execute(update(store.Offer).where(
         store.Offer.customer_id.in_(id_list), store.Offer.status == "open")
         .values(status="withdrawn"))
@@ -165,13 +166,13 @@ def erase(session: Session, company_id: uuid.UUID, ids: set[uuid.UUID],
     if jobs:
         finished = list(session.scalars(select(store.ImportJob.id).where(
             store.ImportJob.id.in_(jobs), store.ImportJob.status.in_((DONE, FAILED)))))
-        done["import_files"] = session.execute(delete(ImportFile).where(
-            ImportFile.job_id.in_(finished))).rowcount
-    done["phone_aliases"] = session.execute(delete(A).where(
-        _aliases_of(company_id, id_list, index_list))).rowcount
-    done["customer_keys"] = session.execute(delete(K).where(
+        done["import_files"] = rowcount(session.execute(delete(ImportFile).where(
+            ImportFile.job_id.in_(finished))))
+    done["phone_aliases"] = rowcount(session.execute(delete(A).where(
+        _aliases_of(company_id, id_list, index_list))))
+    done["customer_keys"] = rowcount(session.execute(delete(K).where(
         K.company_id == company_id, or_(K.customer_id.in_(id_list),
-                                        K.phone_index.in_(index_list)))).rowcount
+                                        K.phone_index.in_(index_list)))))
     _scrub_outbox(session, id_list, index_list)
     return done
 

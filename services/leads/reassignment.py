@@ -43,19 +43,20 @@ def selected(session: Session, actor: Actor, request: c.ReassignRequest) -> list
             raise NotFound(f"{len(wanted) - len(rows)} of the customers are not yours to "
                            "reassign (nothing was moved)", "customer_ids")
         return rows
-    wanted = request.filter
-    if wanted.owner_id is not None:
-        team = pool.team_of(session, wanted.owner_id)
-        owner = session.execute(select(U.company_id).where(U.id == wanted.owner_id)).first()
+    chosen = request.filter   # contracts: customer_ids or filter, never neither
+    assert chosen is not None
+    if chosen.owner_id is not None:
+        team = pool.team_of(session, chosen.owner_id)
+        owner = session.execute(select(U.company_id).where(U.id == chosen.owner_id)).first()
         if owner is None or owner.company_id != actor.company_id or (
                 actor.role == Role.manager and team != actor.team_id):
             raise NotFound("no such consultant", "filter.owner_id")
-        stmt = stmt.where(K.owner_id == wanted.owner_id)
-    if wanted.project_id is not None:
-        if actor.role != Role.admin and wanted.project_id not in actor.project_ids:
+        stmt = stmt.where(K.owner_id == chosen.owner_id)
+    if chosen.project_id is not None:
+        if actor.role != Role.admin and chosen.project_id not in actor.project_ids:
             raise NotFound("no such project", "filter.project_id")
-        stmt = stmt.where(K.project_id == wanted.project_id)
-    many = session.scalar(select(func.count()).select_from(stmt.subquery()))
+        stmt = stmt.where(K.project_id == chosen.project_id)
+    many = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     if many == 0:
         raise ValidationFailed("no customer of yours matches", "filter")
     if many > c.MAX_REASSIGN:
@@ -73,10 +74,10 @@ def check_plan(session: Session, actor: Actor, plan: c.HandoverPlan,
         if project_id not in projects:
             raise ValidationFailed("none of the selected customers is of this project",
                                    f"projects.{project_id}")
-    for prefix, project_id, rule in plan.rules():
+    for prefix, ruled_project, rule in plan.rules():
         if rule.mode != c.HandoverMode.colleague:
             continue
-        covered = {project_id} if project_id is not None else {
+        covered = {ruled_project} if ruled_project is not None else {
             p for p in projects if p not in plan.projects}
         for project in covered:
             if not pool.is_assignable(session, rule.to_user_id, project):

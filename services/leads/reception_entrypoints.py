@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from contracts.actor import Role
 from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse, parse_id
 from kit import clock
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.leads import domain, pool, store
 
 FRONT_DESK = (Role.consultant, Role.manager, Role.director, Role.admin)
@@ -22,7 +22,7 @@ class PauseChange(BaseModel):
 
 
 
-class Reception:
+class Reception(Worker):
     """Mixin of LeadsService."""
 
     def _reception_project(self, actor, project_id) -> uuid.UUID:

@@ -9,10 +9,11 @@ from contracts import tasks
 from contracts.envelope import Envelope
 from kit import clock
 from kit.inbox import handles
+from kit.service import Worker
 from services.leads import pool, registrations, ruling, store
 
 
-class Recycling:
+class Recycling(Worker):
     """Mixin of LeadsService."""
 
     @handles(tasks.SERVICE, tasks.RECYCLE_DUE)

@@ -10,13 +10,13 @@ from contracts import leads as c
 from contracts.actor import Role
 from contracts.errors import Conflict, ValidationFailed, parse
 from kit import clock, outbox, phones
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.leads import pool, registrations, ruling, store
 
 RULING_READERS = (Role.consultant, Role.manager, Role.director, Role.admin)
 
 
-class Registrations:
+class Registrations(Worker):
     """Mixin of LeadsService."""
 
     @rpc

@@ -11,7 +11,7 @@ from contracts.actor import Role
 from contracts.errors import Forbidden, NotFound, ValidationFailed, parse, parse_id
 from kit import clock
 from kit.db import locked_row
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.leads import domain, store
 
 EDITORS = (Role.admin, Role.director)
@@ -19,7 +19,7 @@ EDITORS = (Role.admin, Role.director)
 
 
 
-class ProjectRules:
+class ProjectRules(Worker):
     """Mixin of LeadsService."""
 
     def _project_in_scope(self, actor, project_id: uuid.UUID):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import (
     ARRAY,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     bindparam,
@@ -40,6 +42,8 @@ SCHEMA = "leads"
 
 class Base(DeclarativeBase):
     metadata = MetaData(schema=SCHEMA)
+    if TYPE_CHECKING:   # each model maps a table of its own (not a join or a select)
+        __table__: ClassVar[Table]
 
 
 metadata = Base.metadata
@@ -372,10 +376,10 @@ def count_phone_check(session: Session, user_id: uuid.UUID, window_start: dateti
         PhoneCheckCount.user_id == user_id,
         PhoneCheckCount.window_start < window_start - timedelta(days=1)))
     stmt = insert(PhoneCheckCount).values(user_id=user_id, window_start=window_start, count=1)
-    stmt = stmt.on_conflict_do_update(
+    counted = stmt.on_conflict_do_update(
         index_elements=["user_id", "window_start"],
         set_={"count": PhoneCheckCount.count + 1}).returning(PhoneCheckCount.count)
-    return session.execute(stmt).scalar_one()
+    return session.execute(counted).scalar_one()
 
 
 def user_name(session: Session, user_id: uuid.UUID | None) -> str | None:
@@ -488,7 +492,7 @@ _ROTATION = Prepared(insert(Rotation).values(project_id=bindparam("project_id"),
 
 def lock_rotation(session: Session, project_id: uuid.UUID) -> Rotation:
     _ROTATION.execute(session, project_id=project_id)
-    return session.get(Rotation, project_id, with_for_update=True, populate_existing=True)
+    return session.get_one(Rotation, project_id, with_for_update=True, populate_existing=True)
 
 
 def project_settings(session: Session, project_id: uuid.UUID):

@@ -26,7 +26,7 @@ from contracts.errors import (
 )
 from kit import clock
 from kit.crypto import Vault
-from kit.service import Keys, rpc
+from kit.service import Worker, rpc
 from services.leads import channels, intake, store
 
 SECRET_CONTEXT = "channel-secret"
@@ -40,10 +40,7 @@ ACCEPTED = Counter("keyuan_webhook_accepted_total",
 PRESETS = channels.load_presets(channels.PRESETS_PATH.read_text(encoding="utf-8"))
 
 
-class ChannelWebhooks:
-    db: Session
-    keys: Keys
-
+class ChannelWebhooks(Worker):
     @rpc
     def configure_channel(self, token: str, spec: dict) -> dict:
         """Create or update the company's channel of `spec.code`; a new one gets a secret,
@@ -185,7 +182,7 @@ def _create(session: Session, vault: Vault, actor: Actor, spec: channels.Channel
     ).on_conflict_do_nothing().returning(store.Channel.id)).first()
     if created is None:
         return _locked(session, actor.company_id, code), None
-    return session.get(store.Channel, created.id), secret
+    return session.get_one(store.Channel, created.id), secret
 
 
 def _update(channel: store.Channel, spec: channels.ChannelSpec) -> None:

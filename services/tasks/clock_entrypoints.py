@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 
 from contracts import tasks as c
 from kit import clock, outbox
+from kit.service import Worker
 from services.tasks import domain, engine, store
 from services.tasks.notify import Notice, notify
 
@@ -54,7 +55,7 @@ def recipients(session, owner_id, project_id, who: tuple[str, ...]) -> list:
     return list(dict.fromkeys(found))
 
 
-class Clocks:
+class Clocks(Worker):
     """Mixin of TasksService."""
 
     @timer(interval=1)

@@ -13,7 +13,7 @@ from contracts.envelope import Envelope
 from kit import clock
 from kit.inbox import handles
 from kit.privacy import person_query, redact, redact_json, subject_request_handler
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.tasks import store
 from services.tasks.notify import campaigns
 from services.tasks.notify import store as notify_store
@@ -26,7 +26,7 @@ def _iso(moment):
     return moment.isoformat() if moment else None
 
 
-class TaskPrivacy:
+class TaskPrivacy(Worker):
     """Mixin of TasksService."""
 
     @rpc

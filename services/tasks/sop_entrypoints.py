@@ -12,11 +12,11 @@ from kit import clock
 from kit.db import locked_row
 from kit.inbox import handles
 from kit.scope import project_of
-from kit.service import rpc
+from kit.service import Worker, rpc
 from services.tasks import domain, engine, store
 
 
-class SopEngine:
+class SopEngine(Worker):
     """Mixin of TasksService."""
 
     @handles(customers.SERVICE, customers.CUSTOMER_CREATED)

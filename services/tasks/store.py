@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import (
     ARRAY,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     MetaData,
     Select,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -30,6 +32,8 @@ SCHEMA = "tasks"
 
 class Base(DeclarativeBase):
     metadata = MetaData(schema=SCHEMA)
+    if TYPE_CHECKING:   # each model maps a table of its own (not a join or a select)
+        __table__: ClassVar[Table]
 
 
 metadata = Base.metadata

@@ -12,14 +12,13 @@ from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
 from contracts import customers
 from contracts.actor import Actor, Role
 from contracts.envelope import Envelope
 from kit import auth, clock
 from kit.inbox import handles
-from kit.service import Keys
+from kit.service import Worker
 from services.tasks.notify import campaign_rules as rules
 from services.tasks.notify import campaigns, sender
 from services.tasks.notify.entrypoints import drain
@@ -29,10 +28,7 @@ CAMPAIGNS_PER_ROUND = 5
 TOKEN_TTL_SECONDS = 300
 
 
-class CampaignDeliveries:
-    db: Session
-    keys: Keys
-
+class CampaignDeliveries(Worker):
     customers_rpc = RpcProxy(customers.SERVICE)
     # Recipients per campaign_recipients call (its maximum is 1,000).
     campaign_page_size = 500

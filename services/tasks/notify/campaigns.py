@@ -22,6 +22,7 @@ from contracts import tasks as c
 from contracts.customers import CampaignStarted, MarketingChanged
 from kit import clock, outbox
 from kit.crypto import Vault
+from kit.db import rowcount
 from services.tasks import store as tasks_store
 from services.tasks.notify import campaign_rules as rules
 from services.tasks.notify import channels, config, domain, sender, store
@@ -176,9 +177,9 @@ def forward(session: Session, run: store.CampaignRun, now: datetime) -> dict[str
     names = array_agg(aggregate_order_by(D.name, D.name))[1:rules.NAMES_SHOWN]
     waiting = (D.campaign_id == run.campaign_id, D.status == PENDING, D.owner_id.is_not(None))
     # A consultant who left cannot send anything: their customers are not sent, with why.
-    gone = session.execute(update(D).where(*waiting, D.owner_id.not_in(
+    gone = rowcount(session.execute(update(D).where(*waiting, D.owner_id.not_in(
         select(tasks_store.Users.c.id).where(tasks_store.Users.c.active.is_(True))))
-        .values(status=NOT_SENT, last_error=rules.OWNER_INACTIVE, status_at=now)).rowcount
+        .values(status=NOT_SENT, last_error=rules.OWNER_INACTIVE, status_at=now)))
     NOT_SENT_TOTAL.labels(run.channel).inc(gone)
     for owner, customers, shown in session.execute(
             select(D.owner_id, func.count(), names).where(*waiting).group_by(D.owner_id)):
@@ -188,8 +189,8 @@ def forward(session: Session, run: store.CampaignRun, now: datetime) -> dict[str
             company_id=run.company_id, recipient_id=owner, kind=c.NoticeKind.campaign_forward,
             title=text.title, body=text.body, link=text.link,
             dedupe_key=f"campaign_forward:{run.campaign_id}"))
-    handed = session.execute(update(D).where(*waiting)
-                             .values(status=DELIVERED, status_at=now)).rowcount
+    handed = rowcount(session.execute(update(D).where(*waiting)
+                             .values(status=DELIVERED, status_at=now)))
     SENT_TOTAL.labels(run.channel).inc(handed)
     return {DELIVERED: handed, NOT_SENT: gone}
 
@@ -240,7 +241,7 @@ def send_due(session: Session, vault: Vault, policy: sender.Policy,
         session.commit()
         return 0
     messages = dict(session.execute(select(R.campaign_id, R.message).where(
-        R.campaign_id.in_({r.campaign_id for r in rows}))).all())
+        R.campaign_id.in_({r.campaign_id for r in rows}))).tuples().all())
     providers = {cid: _provider(session, vault, cid) for cid in {r.company_id for r in rows}}
     prepared = [_request(row, messages[row.campaign_id], providers[row.company_id], vault,
                          policy.link_base) for row in rows]

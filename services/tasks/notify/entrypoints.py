@@ -15,7 +15,7 @@ from contracts import tasks as c
 from contracts.actor import Role
 from contracts.errors import Conflict, NotFound, parse, parse_id
 from kit import clock
-from kit.service import Keys, rpc
+from kit.service import Worker, rpc
 from services.tasks.notify import config, domain, sender, store
 from services.tasks.notify.notifier import Notice, load_routing, notify
 
@@ -46,10 +46,7 @@ def _view(row: store.Notification) -> dict:
                               read=row.read_at is not None).model_dump(mode="json")
 
 
-class Notifications:
-    db: Session
-    keys: Keys
-
+class Notifications(Worker):
     @rpc
     def configure_notifications(self, token: str, settings: dict) -> dict:
         """Change the company's channels and routes (admin); answers them with secrets

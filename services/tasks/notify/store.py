@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from kit.db import rowcount
 from kit.privacy import redact, redact_json
 from services.tasks.store import Base, Users
 
@@ -182,12 +183,12 @@ def inbox_page(session: Session, company_id, user_id, *, unread_only: bool, offs
     """(total matching, unread of this user, the page) of the user's own notices."""
     mine = select(Notification).where(Notification.company_id == company_id,
                                       Notification.recipient_id == user_id)
-    unread = session.scalar(select(func.count()).select_from(
-        mine.where(Notification.read_at.is_(None)).subquery()))
+    unread = session.execute(select(func.count()).select_from(
+        mine.where(Notification.read_at.is_(None)).subquery())).scalar_one()
     if unread_only:
         mine = mine.where(Notification.read_at.is_(None))
-    total = unread if unread_only else session.scalar(
-        select(func.count()).select_from(mine.subquery()))
+    total = unread if unread_only else session.execute(
+        select(func.count()).select_from(mine.subquery())).scalar_one()
     rows = list(session.scalars(mine.order_by(Notification.created_at.desc(),
                                               Notification.id.desc())
                                 .offset(offset).limit(limit)))
@@ -201,9 +202,9 @@ def own_notice(session: Session, company_id, user_id, notification_id) -> Notifi
 
 
 def mark_all_read(session: Session, company_id, user_id, at: datetime) -> int:
-    return session.execute(update(Notification).where(
+    return rowcount(session.execute(update(Notification).where(
         Notification.company_id == company_id, Notification.recipient_id == user_id,
-        Notification.read_at.is_(None)).values(read_at=at)).rowcount
+        Notification.read_at.is_(None)).values(read_at=at)))
 
 
 def due_deliveries(session: Session, now: datetime, limit: int) -> list[Delivery]:
@@ -218,7 +219,7 @@ def due_deliveries(session: Session, now: datetime, limit: int) -> list[Delivery
 def pending_by_channel(session: Session) -> dict[str, int]:
     return dict(session.execute(select(Delivery.channel, func.count())
                                 .where(Delivery.status == PENDING)
-                                .group_by(Delivery.channel)).all())
+                                .group_by(Delivery.channel)).tuples().all())
 
 
 def redact_names(session: Session, company_id, names: list[str]) -> int:
@@ -236,8 +237,8 @@ def redact_names(session: Session, company_id, names: list[str]) -> int:
         changed += (title, body) != (row.title, row.body)
         row.title, row.body = title, body
     payload = Delivery.payload.cast(Text)
-    for row in session.scalars(select(Delivery).where(
+    for delivery in session.scalars(select(Delivery).where(
             Delivery.company_id == company_id,
             or_(*[payload.contains(name, autoescape=True) for name in names]))):
-        row.payload = redact_json(row.payload, names)
+        delivery.payload = redact_json(delivery.payload, names)
     return changed
