@@ -245,6 +245,51 @@ class TaskWatcher:
                     del self.waiting[customer_id]
 
 
+class DbTaskWatcher(TaskWatcher):
+    """The same watcher, looking in the tasks service's own table instead of the API.
+
+    One indexed query every POLL_INTERVAL for the customers still waiting (at most
+    DB_BATCH ids at a time), on one connection of the bench's own: the suite pays a
+    PostgreSQL backend's few microseconds per look, not a gateway request, an RPC and a
+    token check. For runs on a database the bench can reach (`make bench`'s fresh one)."""
+
+    DB_BATCH = 2000
+
+    def __init__(self, database_url: str, give_up_after: float):
+        super().__init__("", "", give_up_after)
+        self.engine = create_engine(database_url, poolclass=NullPool)
+        self.conn = self.engine.connect()
+        self.backend_pid = self.conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        self.conn.commit()
+
+    def close_and_wait(self) -> None:
+        super().close_and_wait()
+        self.conn.close()
+        self.engine.dispose()
+
+    def _sweep(self) -> None:
+        with self.lock:
+            ids = list(self.waiting)[: self.DB_BATCH]
+        if not ids:
+            return
+        try:
+            rows = self.conn.execute(text(
+                "SELECT customer_id::text, created_at FROM tasks.tasks "
+                "WHERE kind = 'first_contact' AND customer_id = ANY(CAST(:ids AS uuid[]))"),
+                {"ids": ids}).all()
+            self.conn.commit()
+        except OperationalError:
+            self.conn.rollback()
+            return
+        now = time.perf_counter()
+        with self.lock:
+            for customer_id, created_at in rows:
+                lead = self.waiting.pop(customer_id, None)
+                if lead is not None:
+                    lead.task_seen = now
+                    lead.task_created_at = created_at.timestamp()
+
+
 # ---------------------------------------------------------------- warm-up
 
 def warm_up(url: str, token: str, project_id: str, timeout: float = 60.0) -> int:
@@ -279,9 +324,11 @@ def wait_for_task(url: str, token: str, lead: Lead, deadline: float) -> bool:
 # ---------------------------------------------------------------- the run
 
 def run(url: str, token: str, project_id: str, n: int, concurrency: int,
-        timeout: float) -> dict:
+        timeout: float, watcher: TaskWatcher | None = None) -> dict:
+    """N leads from `concurrency` threads; `watcher` (default: the API's task list) is
+    started here and closed once every created lead's task is seen or given up on."""
     leads = [Lead(i, phone) for i, phone in enumerate(phones(n))]
-    watcher = TaskWatcher(url, token, timeout)
+    watcher = watcher or TaskWatcher(url, token, timeout)
     watcher.start()
 
     def post_and_hand_over(lead: Lead) -> None:
@@ -480,6 +527,13 @@ def start_up(stack: contextlib.ExitStack, database: str, vhost: str, timeout: fl
     """`keyuan up` (with `args`) on an existing database and vhost, on free ports, stopped
     when `stack` closes; `env` overrides the suite's variables. The gateway's URL once it
     is healthy."""
+    return start_up_process(stack, database, vhost, timeout, env, args)[0]
+
+
+def start_up_process(stack: contextlib.ExitStack, database: str, vhost: str,
+                     timeout: float = 180.0, env: dict | None = None,
+                     args: tuple[str, ...] = ()) -> tuple[str, subprocess.Popen]:
+    """As start_up, also the `keyuan up` process (the leader of the suite's process group)."""
     port = free_port()
     log = stack.enter_context(tempfile.NamedTemporaryFile(  # noqa: SIM115 (the stack closes it)
         prefix=f"{database}-", suffix=".log", delete=False))
@@ -491,7 +545,7 @@ def start_up(stack: contextlib.ExitStack, database: str, vhost: str, timeout: fl
     wait_healthy(url, process, log, timeout)
     print(f"suite up at {url} (database {database}, vhost {vhost}, log {log.name})",
           file=sys.stderr)
-    return url
+    return url, process
 
 
 # ---------------------------------------------------------------- command line
