@@ -48,8 +48,10 @@ test-web: install services web
 lint: install
 	$(BIN)/ruff check .
 
+# The suite on a fresh database and vhost, measured (bench/full.py): `make bench BENCH_ARGS=--quick`
+# for a smoke run; table on stdout, JSON and PNG under bench/results/.
 bench: install services
-	$(BIN)/python -m bench.lead_intake --start-suite -n 500 -c 16
+	$(BIN)/python -m bench.full $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info web/node_modules web/dist

@@ -93,11 +93,14 @@ def classify(cmd: str, session: int | None, pid_session: int, database: str | No
     if "beam.smp" in cmd:
         return "rabbitmq"
     if cmd.startswith("postgres: "):
-        words = cmd.split()
-        is_backend = len(words) >= 4 and "(" in words[3]
+        words = cmd.split()[1:]
+        if words and words[0].endswith(":"):      # Debian's cluster name, "15/main:"
+            words = words[1:]
+        # a backend: "<user> <database> <host>(<port>)|[local] <state>"
+        is_backend = len(words) >= 3 and ("(" in words[2] or words[2] == "[local]")
         if not is_backend:
             return "postgres_aux"
-        return "postgres" if database is not None and words[2] == database else None
+        return "postgres" if database is not None and words[1] == database else None
     return None
 
 
@@ -161,7 +164,7 @@ def fresh_suite(timeout: float = 240.0):
         stack.callback(lead_intake.delete_vhost, vhost)
         secrets = stack.enter_context(tempfile.TemporaryDirectory(prefix="keyuan-bench-"))
         url, process = lead_intake.start_up_process(
-            stack, database, vhost, timeout, args=("--no-web",),
+            stack, database, vhost, timeout, args=("--no-web",), settled=True,
             env={"KEYUAN_SECRETS_FILE": str(Path(secrets) / "secrets.env")})
         yield Suite(url, process, database, vhost)
         print("stopping the suite, dropping its database and vhost", file=sys.stderr)
@@ -260,7 +263,7 @@ def echo_rpc(suite: Suite, ops: int, threads: int = 4) -> dict:
             try:
                 client.call("bench_echo", "echo", "ready", timeout=2.0)
                 break
-            except Exception:  # counted, not fatal: a figure, not a test
+            except Exception:  # not up yet: asked again
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"the echo service did not answer (log {log.name})") from None
                 time.sleep(0.5)

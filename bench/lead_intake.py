@@ -472,6 +472,14 @@ def wait_healthy(url: str, process: subprocess.Popen, log, timeout: float) -> No
     raise SystemExit(f"the suite was not healthy within {timeout:.0f}s:\n{tail(log)}")
 
 
+def wait_logged(process: subprocess.Popen, log, line: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while line not in Path(log.name).read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"`keyuan up` never said {line!r}:\n{tail(log)}")
+        time.sleep(0.3)
+
+
 def tail(log, lines: int = 40) -> str:
     log.flush()
     log.seek(0)
@@ -532,8 +540,12 @@ def start_up(stack: contextlib.ExitStack, database: str, vhost: str, timeout: fl
 
 def start_up_process(stack: contextlib.ExitStack, database: str, vhost: str,
                      timeout: float = 180.0, env: dict | None = None,
-                     args: tuple[str, ...] = ()) -> tuple[str, subprocess.Popen]:
-    """As start_up, also the `keyuan up` process (the leader of the suite's process group)."""
+                     args: tuple[str, ...] = (), settled: bool = False,
+                     ) -> tuple[str, subprocess.Popen]:
+    """As start_up, also the `keyuan up` process (the leader of the suite's process group).
+    With `settled`, returns only once `up` says it is done (the directory's facts have
+    reached every service and `up` itself only watches its children): healthy alone, `up`
+    may still be polling for the events to settle."""
     port = free_port()
     log = stack.enter_context(tempfile.NamedTemporaryFile(  # noqa: SIM115 (the stack closes it)
         prefix=f"{database}-", suffix=".log", delete=False))
@@ -543,6 +555,8 @@ def start_up_process(stack: contextlib.ExitStack, database: str, vhost: str,
     stack.callback(stop, process)
     url = f"http://127.0.0.1:{port}"
     wait_healthy(url, process, log, timeout)
+    if settled:
+        wait_logged(process, log, "Ctrl-C stops everything", timeout)
     print(f"suite up at {url} (database {database}, vhost {vhost}, log {log.name})",
           file=sys.stderr)
     return url, process
