@@ -6,7 +6,8 @@
 
 It makes a fresh database `keyuan_bench_<hex>` and RabbitMQ vhost `keyuan-bench-<hex>`,
 starts the whole suite on them with `keyuan up --no-web` (demo data, free ports, a secrets
-file of its own in a temporary folder), and measures, on that suite:
+file of its own in a temporary folder), and measures, on that suite (in the order 2, 1,
+3: the CPU figure on the suite before the concurrency levels have loaded it):
 
 1. throughput: for each --clients level, -n leads (at least one per client) posted to
    POST /api/leads from that many threads (bench.lead_intake.run); a lead is complete
