@@ -156,7 +156,26 @@ class Suite:
 
 
 @contextlib.contextmanager
-def fresh_suite(timeout: float = 240.0):
+def fresh_suite(timeout: float = 240.0, attempts: int = 3):
+    """The suite on a fresh database and vhost, all removed afterwards. A start that fails
+    (a port taken meanwhile by someone else on a shared machine) is tried again on a
+    database, vhost and ports of its own."""
+    with contextlib.ExitStack() as stack:
+        for attempt in range(1, attempts + 1):
+            try:
+                suite = stack.enter_context(_start_fresh(timeout))
+                break
+            except SystemExit as exc:
+                if attempt == attempts:
+                    raise
+                print(f"the suite did not start ({str(exc).splitlines()[0]}); "
+                      "again on fresh ports", file=sys.stderr)
+        yield suite
+        print("stopping the suite, dropping its database and vhost", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _start_fresh(timeout: float):
     run_id = uuid.uuid4().hex[:10]
     database, vhost = f"keyuan_bench_{run_id}", f"keyuan-bench-{run_id}"
     with contextlib.ExitStack() as stack:
@@ -169,7 +188,6 @@ def fresh_suite(timeout: float = 240.0):
             stack, database, vhost, timeout, args=("--no-web",), settled=True,
             env={"KEYUAN_SECRETS_FILE": str(Path(secrets) / "secrets.env")})
         yield Suite(url, process, database, vhost)
-        print("stopping the suite, dropping its database and vhost", file=sys.stderr)
 
 
 def throughput(suite: Suite, token: str, project_id: str, clients: int, n: int,

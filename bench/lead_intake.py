@@ -434,16 +434,21 @@ def _port_free(port: int) -> bool:
     return True
 
 
+# Below Linux's ephemeral range (32768-60999), as tests/e2e/conftest.py picks them: a port
+# the kernel handed out for bind(0), or one above 32768, may be taken by one of the suite's
+# own outgoing connections (to RabbitMQ, PostgreSQL) before the service meant to listen on
+# it binds it ("Address already in use" while `keyuan up` starts).
+PORT_LOW, PORT_HIGH = 20000, 32000
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_port_base(1)
 
 
 def free_port_base(width: int = 6) -> int:
     """A base port with `width` free ports above it (one /metrics port per service)."""
     while True:
-        base = random.randint(20000, 40000)
+        base = random.randint(PORT_LOW, PORT_HIGH - width)
         if all(_port_free(base + i) for i in range(width)):
             return base
 
