@@ -405,14 +405,14 @@ def table(report: dict) -> str:
     levels = report.get("throughput") or []
     if levels:
         out += ["leads, end to end (POST /api/leads -> the owner's first-contact task)",
-                "clients  leads  accepted/s completed/s  POST p50   p99  ->task p50   p99"
+                "clients  leads  accepted/s completed/s  POST p50     p99  ->task p50     p99"
                 "  errors timed_out"]
         for row in levels:
             out.append(
                 f"{row['clients']:>7} {row['n']:>6} {fmt(row['accepted_per_s'], 10)} "
                 f"{fmt(row['completed_per_s'], 11)} {fmt(row['post_ms']['p50'], 9)} "
-                f"{fmt(row['post_ms']['p99'], 5)} {fmt(row['post_to_task_ms']['p50'], 10)} "
-                f"{fmt(row['post_to_task_ms']['p99'], 5)} {row['errors']:>7} "
+                f"{fmt(row['post_ms']['p99'], 7)} {fmt(row['post_to_task_ms']['p50'], 10)} "
+                f"{fmt(row['post_to_task_ms']['p99'], 7)} {row['errors']:>7} "
                 f"{row['timed_out']:>9}")
         out += ["(latencies in ms; ->task = POST sent to the task's created_at)", ""]
     cost = report.get("cpu_per_lead")
