@@ -54,8 +54,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# The suite on a fresh database and vhost, measured (bench/full.py): `make bench BENCH_ARGS=--quick`
+# for a smoke run; table on stdout, JSON and PNG under bench/results/.
 bench: install services
-	$(BIN)/python -m bench.lead_intake --start-suite -n 500 -c 16
+	$(BIN)/python -m bench.full $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache *.egg-info web/node_modules web/dist

@@ -245,6 +245,51 @@ class TaskWatcher:
                     del self.waiting[customer_id]
 
 
+class DbTaskWatcher(TaskWatcher):
+    """The same watcher, looking in the tasks service's own table instead of the API.
+
+    One indexed query every POLL_INTERVAL for the customers still waiting (at most
+    DB_BATCH ids at a time), on one connection of the bench's own: the suite pays a
+    PostgreSQL backend's few microseconds per look, not a gateway request, an RPC and a
+    token check. For runs on a database the bench can reach (`make bench`'s fresh one)."""
+
+    DB_BATCH = 2000
+
+    def __init__(self, database_url: str, give_up_after: float):
+        super().__init__("", "", give_up_after)
+        self.engine = create_engine(database_url, poolclass=NullPool)
+        self.conn = self.engine.connect()
+        self.backend_pid = self.conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        self.conn.commit()
+
+    def close_and_wait(self) -> None:
+        super().close_and_wait()
+        self.conn.close()
+        self.engine.dispose()
+
+    def _sweep(self) -> None:
+        with self.lock:
+            ids = list(self.waiting)[: self.DB_BATCH]
+        if not ids:
+            return
+        try:
+            rows = self.conn.execute(text(
+                "SELECT customer_id::text, created_at FROM tasks.tasks "
+                "WHERE kind = 'first_contact' AND customer_id = ANY(CAST(:ids AS uuid[]))"),
+                {"ids": ids}).all()
+            self.conn.commit()
+        except OperationalError:
+            self.conn.rollback()
+            return
+        now = time.perf_counter()
+        with self.lock:
+            for customer_id, created_at in rows:
+                lead = self.waiting.pop(customer_id, None)
+                if lead is not None:
+                    lead.task_seen = now
+                    lead.task_created_at = created_at.timestamp()
+
+
 # ---------------------------------------------------------------- warm-up
 
 def warm_up(url: str, token: str, project_id: str, timeout: float = 60.0) -> int:
@@ -279,9 +324,11 @@ def wait_for_task(url: str, token: str, lead: Lead, deadline: float) -> bool:
 # ---------------------------------------------------------------- the run
 
 def run(url: str, token: str, project_id: str, n: int, concurrency: int,
-        timeout: float) -> dict:
+        timeout: float, watcher: TaskWatcher | None = None) -> dict:
+    """N leads from `concurrency` threads; `watcher` (default: the API's task list) is
+    started here and closed once every created lead's task is seen or given up on."""
     leads = [Lead(i, phone) for i, phone in enumerate(phones(n))]
-    watcher = TaskWatcher(url, token, timeout)
+    watcher = watcher or TaskWatcher(url, token, timeout)
     watcher.start()
 
     def post_and_hand_over(lead: Lead) -> None:
@@ -387,16 +434,21 @@ def _port_free(port: int) -> bool:
     return True
 
 
+# Below Linux's ephemeral range (32768-60999), as tests/e2e/conftest.py picks them: a port
+# the kernel handed out for bind(0), or one above 32768, may be taken by one of the suite's
+# own outgoing connections (to RabbitMQ, PostgreSQL) before the service meant to listen on
+# it binds it ("Address already in use" while `keyuan up` starts).
+PORT_LOW, PORT_HIGH = 20000, 32000
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_port_base(1)
 
 
 def free_port_base(width: int = 6) -> int:
     """A base port with `width` free ports above it (one /metrics port per service)."""
     while True:
-        base = random.randint(20000, 40000)
+        base = random.randint(PORT_LOW, PORT_HIGH - width)
         if all(_port_free(base + i) for i in range(width)):
             return base
 
@@ -423,6 +475,14 @@ def wait_healthy(url: str, process: subprocess.Popen, log, timeout: float) -> No
             pass
         time.sleep(0.5)
     raise SystemExit(f"the suite was not healthy within {timeout:.0f}s:\n{tail(log)}")
+
+
+def wait_logged(process: subprocess.Popen, log, line: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while line not in Path(log.name).read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"`keyuan up` never said {line!r}:\n{tail(log)}")
+        time.sleep(0.3)
 
 
 def tail(log, lines: int = 40) -> str:
@@ -480,6 +540,17 @@ def start_up(stack: contextlib.ExitStack, database: str, vhost: str, timeout: fl
     """`keyuan up` (with `args`) on an existing database and vhost, on free ports, stopped
     when `stack` closes; `env` overrides the suite's variables. The gateway's URL once it
     is healthy."""
+    return start_up_process(stack, database, vhost, timeout, env, args)[0]
+
+
+def start_up_process(stack: contextlib.ExitStack, database: str, vhost: str,
+                     timeout: float = 180.0, env: dict | None = None,
+                     args: tuple[str, ...] = (), settled: bool = False,
+                     ) -> tuple[str, subprocess.Popen]:
+    """As start_up, also the `keyuan up` process (the leader of the suite's process group).
+    With `settled`, returns only once `up` says it is done (the directory's facts have
+    reached every service and `up` itself only watches its children): healthy alone, `up`
+    may still be polling for the events to settle."""
     port = free_port()
     log = stack.enter_context(tempfile.NamedTemporaryFile(  # noqa: SIM115 (the stack closes it)
         prefix=f"{database}-", suffix=".log", delete=False))
@@ -489,9 +560,11 @@ def start_up(stack: contextlib.ExitStack, database: str, vhost: str, timeout: fl
     stack.callback(stop, process)
     url = f"http://127.0.0.1:{port}"
     wait_healthy(url, process, log, timeout)
+    if settled:
+        wait_logged(process, log, "Ctrl-C stops everything", timeout)
     print(f"suite up at {url} (database {database}, vhost {vhost}, log {log.name})",
           file=sys.stderr)
-    return url
+    return url, process
 
 
 # ---------------------------------------------------------------- command line
