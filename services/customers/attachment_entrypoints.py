@@ -14,6 +14,7 @@ from contracts.errors import NotFound, ValidationFailed, parse_id
 from kit import clock, storage
 from kit.service import rpc
 from services.customers import store
+from services.customers.access import CustomersBase
 
 
 class FileStore(DependencyProvider):
@@ -35,7 +36,7 @@ def _view(row: store.Attachment) -> dict:
             "at": row.at.isoformat()}
 
 
-class Attachments:
+class Attachments(CustomersBase):
     """Mixin of CustomersService."""
 
     files = FileStore()

@@ -18,6 +18,7 @@ from kit.db import locked_row
 from kit.scope import project_of, visibility
 from kit.service import rpc
 from services.customers import domain, project_setup, store
+from services.customers.access import CustomersBase, setups
 from services.customers.project_setup import ProjectSetup
 
 log = logging.getLogger(__name__)
@@ -30,14 +31,8 @@ RECOUNT_BATCHES_PER_TICK = 20
 WEAK_PROFILE = 60
 
 
-class ProjectSetups:
-    """Mixin of CustomersService (uses Profile's _dimensions and _tags_of)."""
-
-    def _setups(self, project_ids) -> dict[uuid.UUID, ProjectSetup]:
-        return setups(self.db, project_ids)
-
-    def _setup(self, project_id) -> ProjectSetup:
-        return self._setups([project_id]).get(project_id, project_setup.STANDARD)
+class ProjectSetups(CustomersBase):
+    """Mixin of CustomersService."""
 
     def _setup_project(self, actor: Actor, project_id, *, editing: bool = False) -> uuid.UUID:
         wanted = project_of(actor, project_id)
@@ -152,23 +147,6 @@ def _fields_view(setup: ProjectSetup, row: store.ProjectProfileFields | None) ->
             "standard": row is None,
             "recount_pending": row is not None
             and row.recomputed_revision < row.revision}
-
-
-def setups(session, project_ids) -> dict[uuid.UUID, ProjectSetup]:
-    """Each project's setup (the standard one where it configured nothing)."""
-    wanted = {p for p in project_ids if p is not None}
-    if not wanted:
-        return {}
-    funnels = {r.project_id: r for r in session.scalars(select(store.ProjectFunnel).where(
-        store.ProjectFunnel.project_id.in_(wanted)))}
-    fields = {r.project_id: r for r in session.scalars(
-        select(store.ProjectProfileFields).where(
-            store.ProjectProfileFields.project_id.in_(wanted)))}
-    return {p: project_setup.setup_from(
-        funnels[p].stages if p in funnels else None,
-        funnels[p].labels if p in funnels else None,
-        fields[p].required if p in fields else None,
-        fields[p].optional if p in fields else None) for p in wanted}
 
 
 def recount_batch(session, batch: int = RECOUNT_BATCH) -> bool:

@@ -14,7 +14,6 @@ from sqlalchemy.dialects.postgresql import insert
 
 from contracts import customers as c
 from contracts import leads
-from contracts.actor import Actor
 from contracts.envelope import Envelope
 from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse, parse_id
 from kit import clock, phones
@@ -23,16 +22,16 @@ from kit.readcopy import KeepsRevokedTokens, KeepsUserCopy
 from kit.scope import visibility
 from kit.service import KeyuanService, rpc
 from services.customers import domain, project_setup, referral, store
+from services.customers.access import phone_views, phones_of
 from services.customers.attachment_entrypoints import Attachments
 from services.customers.audit_entrypoints import PrivacyAudit
 from services.customers.campaign_entrypoints import Campaigns
 from services.customers.funnel_entrypoints import Funnel
 from services.customers.handover_entrypoints import Handovers
 from services.customers.merge_entrypoints import Merges
-from services.customers.phone_entrypoints import Phones, phone_views, phones_of
+from services.customers.phone_entrypoints import Phones
 from services.customers.pii_entrypoints import PersonalData
 from services.customers.profile_entrypoints import Profile
-from services.customers.project_setup import ProjectSetup
 from services.customers.project_setup_entrypoints import ProjectSetups
 from services.customers.referral_entrypoints import Referrals
 from services.customers.segment_entrypoints import Segments
@@ -120,36 +119,6 @@ class CustomersService(SubjectRequests, PrivacyAudit, Merges, PersonalData,  # P
             store.CustomerPhone.phone_index == index)
         return or_(by_name, store.Customer.phone_index == index,
                    store.Customer.id.in_(extra))
-
-    def _customer_view(self, customer: store.Customer, actor: Actor,
-                       setup: ProjectSetup | None = None, tags: dict | None = None,
-                       extra_phones: list | None = None) -> dict:
-        """The customer as `actor` sees them: profile, tags, extra phones, the project's
-        stage names and completeness."""
-        if tags is None:
-            tags = self._tags_of([customer.id]).get(customer.id, {})
-        if extra_phones is None:
-            extra_phones = phones_of(self.db, [customer.id]).get(customer.id, [])
-        shown = domain.view(customer, actor, self.keys.vault.open_phone, tags,
-                            setup or self._setup(customer.project_id)).model_dump(mode="json")
-        shown["phones"] = self._extra_phone_views(customer, actor, extra_phones)
-        return shown
-
-    def _customer_views(self, customers: list[store.Customer], actor: Actor) -> list[dict]:
-        ids = [x.id for x in customers]
-        tags, extra = self._tags_of(ids), phones_of(self.db, ids)
-        setups = self._setups({x.project_id for x in customers})
-        return [self._customer_view(x, actor, setups[x.project_id], tags.get(x.id, {}),
-                                    extra.get(x.id, [])) for x in customers]
-
-    def _visible(self, actor, customer_id, lock: bool = False) -> store.Customer:
-        wanted = parse_id(customer_id, "customer_id")
-        stmt = store.scoped(select(store.Customer), visibility(actor)).where(
-            store.Customer.id == wanted)
-        row = self.db.scalars(stmt.with_for_update() if lock else stmt).first()
-        if row is None:
-            raise NotFound("no such customer", "customer_id")
-        return row
 
     @rpc
     def get(self, token: str, customer_id: str) -> dict:
