@@ -15,7 +15,7 @@ from kit import clock, storage
 from kit.dependency import Provides
 from kit.service import rpc
 from services.customers import store
-from services.customers.access import CustomersWorker
+from services.customers.access import CustomersBase
 
 if TYPE_CHECKING:
     from nameko.containers import WorkerContext
@@ -40,7 +40,7 @@ def _view(row: store.Attachment) -> dict:
             "at": row.at.isoformat()}
 
 
-class Attachments(CustomersWorker):
+class Attachments(CustomersBase):
     """Mixin of CustomersService."""
 
     files = FileStore()

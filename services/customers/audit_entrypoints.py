@@ -9,10 +9,10 @@ from contracts.errors import parse
 from kit.privacy import subject_request_handler
 from kit.service import rpc
 from services.customers import audit, audit_store
-from services.customers.access import CustomersWorker
+from services.customers.access import CustomersBase
 
 
-class PrivacyAudit(CustomersWorker):
+class PrivacyAudit(CustomersBase):
 
     @rpc
     def privacy_audit(self, token: str, query: dict | None = None) -> dict:

@@ -20,7 +20,7 @@ from kit.inbox import handles
 from kit.scope import Visibility, visibility
 from kit.service import rpc
 from services.customers import optout, segments, store
-from services.customers.access import CustomersWorker
+from services.customers.access import CustomersBase, marketing_view
 from services.customers.privacy_store import record_marketing_choice
 
 C = store.Customer
@@ -43,20 +43,13 @@ def fingerprint(new: c.NewCampaign) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def marketing_view(row: store.Customer) -> dict:
-    return {"customer_id": str(row.id), "marketing_opt_out": row.marketing_opt_out,
-            "opted_out_at": row.opted_out_at.isoformat() if row.opted_out_at else None,
-            "referrer_id": str(row.referrer_id) if row.referrer_id else None,
-            "referral_reward": row.referral_reward}
-
-
 # How a customer who clicked the opt-out link of a campaign was reached.
 LINK_CHANNELS = {"sms": c.ConsentChannel.sms, "wechat": c.ConsentChannel.wechat,
                  "in_app": c.ConsentChannel.app}
 
 
-class Campaigns(CustomersWorker):
-    """Mixin of CustomersService (uses Segments' _segment and the service's _workable)."""
+class Campaigns(CustomersBase):
+    """Mixin of CustomersService."""
 
     @rpc
     def start_campaign(self, token: str, spec: dict, idempotency_key: str | None = None) -> dict:

@@ -9,26 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from contracts import customers as c
-from contracts.errors import Conflict, Forbidden, ValidationFailed, parse
+from contracts.errors import ValidationFailed, parse
 from kit import clock
 from kit.service import rpc
 from services.customers import domain, store
-from services.customers.access import CustomersWorker
+from services.customers.access import CustomersBase
 
 
-class Funnel(CustomersWorker):
-    """Mixin of CustomersService (uses its _visible scope check)."""
-
-    def _workable(self, token: str, customer_id) -> tuple:
-        actor = self.keys.actor(token)
-        if not domain.may_work_on(actor):
-            raise Forbidden("your role does not work on customers")
-        customer = self._visible(actor, customer_id, lock=True)
-        if customer.erased_at is not None or customer.merged_into is not None:
-            raise Conflict("this customer was erased" if customer.erased_at else
-                           f"this customer was merged into {customer.merged_into}; work on "
-                           "that one", "customer_id")
-        return actor, customer
+class Funnel(CustomersBase):
+    """Mixin of CustomersService."""
 
     @rpc
     def change_stage(self, token: str, customer_id: str, move: dict) -> dict:

@@ -15,7 +15,7 @@ from contracts.envelope import Envelope
 from kit.db import copy_rows
 from kit.inbox import handles
 from services.customers import store
-from services.customers.access import CustomersWorker
+from services.customers.access import CustomersBase
 
 POOL = "公海"
 
@@ -25,7 +25,7 @@ class CustomersNotYetCreated(LookupError):
     the batch is requeued and applied once they do."""
 
 
-class Handovers(CustomersWorker):
+class Handovers(CustomersBase):
     """Mixin of CustomersService."""
 
     @handles(leads.SERVICE, h.CUSTOMERS_HANDED_OVER)

@@ -13,7 +13,7 @@ from contracts.errors import Forbidden, NotFound, ValidationFailed, parse
 from kit import clock
 from kit.service import rpc
 from services.customers import privacy, privacy_store, project_setup, store
-from services.customers.access import CustomersWorker
+from services.customers.access import CustomersBase
 
 
 def _merge_view(row: store.Merge) -> dict:
@@ -22,8 +22,8 @@ def _merge_view(row: store.Merge) -> dict:
             "reason": row.reason, "summary": row.summary, "at": row.at.isoformat()}
 
 
-class Merges(CustomersWorker):
-    """Mixin of CustomersService (uses _visible and _tags_of)."""
+class Merges(CustomersBase):
+    """Mixin of CustomersService."""
 
     def _in_scope(self, actor, customer_id, field: str) -> store.Customer:
         try:

@@ -13,30 +13,15 @@ from contracts.errors import Conflict, NotFound, ValidationFailed, parse, parse_
 from kit import clock, phones
 from kit.scope import visibility
 from kit.service import rpc
-from services.customers import domain, store
-from services.customers.access import CustomersWorker
+from services.customers import store
+from services.customers.access import CustomersBase
 
 P = store.CustomerPhone
 MAX_EXTRA_PHONES = 5
 
 
-def phone_views(rows: list[store.CustomerPhone], full: bool, open_phone) -> list[dict]:
-    """The extra phones as the viewer may see them (full only for the owner)."""
-    return [{"id": str(r.id), "label": r.label, "masked": not full,
-             "phone": phones.national(open_phone(r.phone_enc)) if full else r.phone_masked}
-            for r in rows]
-
-
-def phones_of(session, customer_ids) -> dict[uuid.UUID, list[store.CustomerPhone]]:
-    found: dict[uuid.UUID, list[store.CustomerPhone]] = {}
-    for row in session.scalars(select(P).where(P.customer_id.in_(list(customer_ids)))
-                               .order_by(P.added_at, P.id)):
-        found.setdefault(row.customer_id, []).append(row)
-    return found
-
-
-class Phones(CustomersWorker):
-    """Mixin of CustomersService (uses _workable, _visible and _customer_view)."""
+class Phones(CustomersBase):
+    """Mixin of CustomersService."""
 
     @rpc
     def add_phone(self, token: str, customer_id: str, new: dict) -> dict:
@@ -103,7 +88,3 @@ class Phones(CustomersWorker):
         self.db.add(store.History(id=uuid.uuid4(), company_id=customer.company_id,
                                   customer_id=customer.id, actor_id=actor.user_id, at=now,
                                   changes=changes))
-
-    def _extra_phone_views(self, customer, actor, rows) -> list[dict]:
-        return phone_views(rows, domain.shows_full_phone(actor, customer.owner_id),
-                           self.keys.vault.open_phone)

@@ -12,7 +12,7 @@ from kit import clock
 from kit.scope import visibility
 from kit.service import rpc
 from services.customers import privacy, store
-from services.customers.access import CustomersWorker
+from services.customers.access import CustomersBase
 from services.customers.privacy_store import record_marketing_choice
 
 
@@ -32,8 +32,8 @@ def refuse_if_gone(customer: store.Customer) -> None:
                        "customer_id", {"merged_into": str(customer.merged_into)})
 
 
-class PersonalData(CustomersWorker):
-    """Mixin of CustomersService (uses _workable, _visible and _tags_of)."""
+class PersonalData(CustomersBase):
+    """Mixin of CustomersService."""
 
     @rpc
     def record_consent(self, token: str, customer_id: str, consent: dict) -> dict:

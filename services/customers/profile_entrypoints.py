@@ -12,22 +12,11 @@ from contracts.errors import Conflict, Forbidden, parse
 from kit import clock
 from kit.service import rpc
 from services.customers import domain, project_setup, store
-from services.customers.access import CustomersWorker
+from services.customers.access import CustomersBase
 
 
-class Profile(CustomersWorker):
-    """Mixin of CustomersService (uses its _visible scope check)."""
-
-    def _dimensions(self, company_id) -> dict[str, c.TagDimension]:
-        rows = list(self.db.scalars(select(store.TagDimension).where(
-            store.TagDimension.company_id == company_id)))
-        if not rows:
-            return {d.code: d for d in domain.DEFAULT_DIMENSIONS}
-        return {r.code: c.TagDimension(code=r.code, name=r.name, values=list(r.values),
-                                       multi=r.multi) for r in rows}
-
-    def _tags_of(self, customer_ids) -> dict:
-        return store.tags_of(self.db, customer_ids)
+class Profile(CustomersBase):
+    """Mixin of CustomersService."""
 
     @rpc
     def update(self, token: str, customer_id: str, patch: dict) -> dict:

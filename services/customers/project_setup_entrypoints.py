@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from types import SimpleNamespace
 
 from nameko.timer import timer
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from contracts import customers as c
 from contracts.actor import Actor, Role
@@ -19,7 +18,7 @@ from kit.db import locked_row
 from kit.scope import project_of, visibility
 from kit.service import rpc
 from services.customers import domain, project_setup, store
-from services.customers.access import CustomersWorker
+from services.customers.access import CustomersBase, setups
 from services.customers.project_setup import ProjectSetup
 
 log = logging.getLogger(__name__)
@@ -32,14 +31,8 @@ RECOUNT_BATCHES_PER_TICK = 20
 WEAK_PROFILE = 60
 
 
-class ProjectSetups(CustomersWorker):
-    """Mixin of CustomersService (uses Profile's _dimensions and _tags_of)."""
-
-    def _setups(self, project_ids) -> dict[uuid.UUID, ProjectSetup]:
-        return setups(self.db, project_ids)
-
-    def _setup(self, project_id) -> ProjectSetup:
-        return self._setups([project_id]).get(project_id, project_setup.STANDARD)
+class ProjectSetups(CustomersBase):
+    """Mixin of CustomersService."""
 
     def _setup_project(self, actor: Actor, project_id, *, editing: bool = False) -> uuid.UUID:
         wanted = project_of(actor, project_id)
@@ -154,30 +147,6 @@ def _fields_view(setup: ProjectSetup, row: store.ProjectProfileFields | None) ->
             "standard": row is None,
             "recount_pending": row is not None
             and row.recomputed_revision < row.revision}
-
-
-def setups(session, project_ids) -> dict[uuid.UUID, ProjectSetup]:
-    """Each project's setup (the standard one where it configured nothing)."""
-    wanted = {p for p in project_ids if p is not None}
-    if not wanted:
-        return {}
-    if session.new or session.dirty:
-        session.flush()  # a change made in this transaction is read back
-    found = {row.project_id: row for row in session.execute(_SETUPS, {"ids": list(wanted)})}
-    none = _NO_SETUP
-    return {p: project_setup.setup_from(found.get(p, none).stages, found.get(p, none).labels,
-                                        found.get(p, none).required,
-                                        found.get(p, none).optional) for p in wanted}
-
-
-# Both halves of the projects' setups in one round trip (one is absent where the project
-# keeps the standard).
-_SETUPS = text("""
-    SELECT p.project_id, f.stages, f.labels, r.required, r.optional
-    FROM unnest(CAST(:ids AS uuid[])) AS p(project_id)
-    LEFT JOIN customers.project_funnels f ON f.project_id = p.project_id
-    LEFT JOIN customers.project_profile_fields r ON r.project_id = p.project_id""")
-_NO_SETUP = SimpleNamespace(stages=None, labels=None, required=None, optional=None)
 
 
 def recount_batch(session, batch: int = RECOUNT_BATCH) -> bool:

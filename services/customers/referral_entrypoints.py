@@ -15,16 +15,15 @@ from kit.inbox import handles
 from kit.scope import visibility
 from kit.service import rpc
 from services.customers import referral, store
-from services.customers.access import CustomersWorker
+from services.customers.access import CustomersBase, marketing_view
 from services.customers.audit import masked_name
-from services.customers.campaign_entrypoints import marketing_view
 
 C = store.Customer
 MAX_CHAIN = 1000
 
 
-class Referrals(CustomersWorker):
-    """Mixin of CustomersService (uses its _workable and _visible scope checks)."""
+class Referrals(CustomersBase):
+    """Mixin of CustomersService."""
 
     def _referrers_chain(self, start: uuid.UUID) -> list[uuid.UUID]:
         """`start`, who referred it, who referred that one, ... (bounded)."""

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from contracts import customers as c
 from contracts.actor import Actor, Role
 from contracts.common import Page
-from contracts.errors import Forbidden, NotFound, ValidationFailed, parse, parse_id
+from contracts.errors import Forbidden, ValidationFailed, parse
 from kit import clock
 from kit.scope import visibility
 from kit.service import rpc
 from services.customers import segments, store
-from services.customers.access import CustomersWorker
+from services.customers.access import CustomersBase
 
 SEGMENT_ROLES = (Role.consultant, Role.manager, Role.director, Role.admin, Role.integration)
 
@@ -27,8 +27,8 @@ def segment_view(row: store.Segment) -> dict:
         mode="json")
 
 
-class Segments(CustomersWorker):
-    """Mixin of CustomersService (uses Profile's _dimensions and _tags_of)."""
+class Segments(CustomersBase):
+    """Mixin of CustomersService."""
 
     def _segment_actor(self, token: str) -> Actor:
         actor = self.keys.actor(token)
@@ -41,16 +41,6 @@ class Segments(CustomersWorker):
         if refused is not None:
             index, message = refused
             raise ValidationFailed(message, f"{prefix}tags.{index}")
-
-    def _segment(self, actor: Actor, segment_id) -> store.Segment:
-        wanted = parse_id(segment_id, "segment_id")
-        row = self.db.get(store.Segment, wanted)
-        if row is None or row.company_id != actor.company_id:
-            raise NotFound("no such segment", "segment_id")
-        return row
-
-    def _stored_filter(self, row: store.Segment) -> c.SegmentFilter:
-        return c.SegmentFilter.model_validate(row.filter)
 
     @rpc
     def save_segment(self, token: str, spec: dict) -> dict:

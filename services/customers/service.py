@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import builtins
 import time
 import uuid
-from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +15,6 @@ from sqlalchemy import func, or_, select, update
 
 from contracts import customers as c
 from contracts import leads
-from contracts.actor import Actor
 from contracts.envelope import Envelope
 from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse, parse_id
 from kit import clock, phones
@@ -26,13 +23,14 @@ from kit.readcopy import KeepsRevokedTokens, KeepsUserCopy
 from kit.scope import visibility
 from kit.service import KeyuanService, rpc
 from services.customers import domain, project_setup, referral, store
+from services.customers.access import phone_views, phones_of
 from services.customers.attachment_entrypoints import Attachments
 from services.customers.audit_entrypoints import PrivacyAudit
 from services.customers.campaign_entrypoints import Campaigns
 from services.customers.funnel_entrypoints import Funnel
 from services.customers.handover_entrypoints import Handovers
 from services.customers.merge_entrypoints import Merges
-from services.customers.phone_entrypoints import Phones, phone_views, phones_of
+from services.customers.phone_entrypoints import Phones
 from services.customers.pii_entrypoints import PersonalData
 from services.customers.profile_entrypoints import Profile
 from services.customers.project_setup import ProjectSetup
@@ -123,38 +121,6 @@ class CustomersService(SubjectRequests, PrivacyAudit, Merges, PersonalData,  # P
             store.CustomerPhone.phone_index == index)
         return or_(by_name, store.Customer.phone_index == index,
                    store.Customer.id.in_(extra))
-
-    def _customer_view(self, customer: store.Customer, actor: Actor,
-                       setup: ProjectSetup | None = None, tags: dict[str, Any] | None = None,
-                       extra_phones: Sequence[store.CustomerPhone] | None = None,
-                       ) -> dict[str, Any]:
-        """The customer as `actor` sees them: profile, tags, extra phones, the project's
-        stage names and completeness."""
-        if tags is None:
-            tags = self._tags_of([customer.id]).get(customer.id, {})
-        if extra_phones is None:
-            extra_phones = phones_of(self.db, [customer.id]).get(customer.id, [])
-        shown = domain.view(customer, actor, self.keys.vault.open_phone, tags,
-                            setup or self._setup(customer.project_id)).model_dump(mode="json")
-        shown["phones"] = self._extra_phone_views(customer, actor, extra_phones)
-        return shown
-
-    def _customer_views(self, customers: Sequence[store.Customer],
-                        actor: Actor) -> builtins.list[dict[str, Any]]:
-        ids = [x.id for x in customers]
-        tags, extra = self._tags_of(ids), phones_of(self.db, ids)
-        setups = self._setups({x.project_id for x in customers})
-        return [self._customer_view(x, actor, setups[x.project_id], tags.get(x.id, {}),
-                                    extra.get(x.id, [])) for x in customers]
-
-    def _visible(self, actor, customer_id, lock: bool = False) -> store.Customer:
-        wanted = parse_id(customer_id, "customer_id")
-        stmt = store.scoped(select(store.Customer), visibility(actor)).where(
-            store.Customer.id == wanted)
-        row = self.db.scalars(stmt.with_for_update() if lock else stmt).first()
-        if row is None:
-            raise NotFound("no such customer", "customer_id")
-        return row
 
     @rpc
     def get(self, token: str, customer_id: str) -> dict:

@@ -26,7 +26,7 @@ from kit.inbox import handles
 from kit.privacy import NO_CUSTOMER, person_query, subject_request_handler
 from kit.service import rpc
 from services.customers import privacy, privacy_store, store
-from services.customers.access import CustomersWorker
+from services.customers.access import CustomersBase
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ KEPT = ["anonymous customer rows (stage, channel, project, dates, deal amount) f
         "phone"]
 
 
-class SubjectRequests(CustomersWorker):
+class SubjectRequests(CustomersBase):
     """Mixin of CustomersService."""
 
     leads_rpc = RpcProxy("leads")

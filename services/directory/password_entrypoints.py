@@ -1,5 +1,5 @@
-"""Changing one's own password (`POST /api/me/password`), and the login answer both login and
-a change give. A user whose password was set by someone else (initial or reset) logs in to a
+"""Logging in, changing one's own password (`POST /api/me/password`), and the login answer
+both give. A user whose password was set by someone else (initial or reset) logs in to a
 token good for this change only, for 15 minutes."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from contracts import directory_admin as admin
 from contracts.errors import Unauthenticated, ValidationFailed, parse
 from kit import auth
 from kit.service import Worker, rpc
-from services.directory import commands, domain, password_policy
+from services.directory import commands, domain, password_policy, store
 from services.directory.store import Team, User
 
 PASSWORD_CHANGE = auth.PASSWORD_CHANGE
@@ -18,6 +18,16 @@ PASSWORD_CHANGE_TTL_SECONDS = 15 * 60
 
 class Passwords(Worker):
     """Mixin of DirectoryService."""
+
+    @rpc
+    def login(self, credentials: dict) -> dict:
+        creds = parse(c.Credentials, credentials)
+        user = store.user_by_username(self.db, creds.username)
+        ok = domain.password_matches(user.password_hash if user else None, creds.password)
+        if not ok or user is None or not user.active:
+            raise Unauthenticated("wrong username or password", "password")
+        # With must_change_password: a token for the password change only.
+        return self._login_result(user)
 
     def _login_result(self, user: User) -> dict:
         team = self.db.get(Team, user.team_id) if user.team_id else None

@@ -1,12 +1,11 @@
-"""Directory service entrypoints: login, who am I, duty status; administration of projects,
-teams, users and passwords, and sessions (user_fact, logout) in the mixins."""
+"""Directory service entrypoints: who am I, duty status; login and passwords, administration
+of projects, teams and users, and sessions (user_fact, logout) in the mixins."""
 
 from __future__ import annotations
 
 from contracts import directory as c
 from contracts.errors import (
     NotFound,
-    Unauthenticated,
     parse,
     parse_id,
 )
@@ -28,16 +27,6 @@ class DirectoryService(ProjectAdmin, TeamAdmin, UserAdmin, Passwords, Sessions, 
     name = c.SERVICE
     outbox_table = store.Outbox
     inbox_table = store.Inbox
-
-    @rpc
-    def login(self, credentials: dict) -> dict:
-        creds = parse(c.Credentials, credentials)
-        user = store.user_by_username(self.db, creds.username)
-        ok = domain.password_matches(user.password_hash if user else None, creds.password)
-        if not ok or user is None or not user.active:
-            raise Unauthenticated("wrong username or password", "password")
-        # With must_change_password: a token for the password change only.
-        return self._login_result(user)
 
     @rpc
     def me(self, token: str) -> dict:
