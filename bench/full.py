@@ -212,15 +212,48 @@ def level_row(figures: dict) -> dict:
     }
 
 
+def traffic_snapshot(database_url: str) -> dict[str, dict[str, int]]:
+    """Each service's outbox rows (events it published), inbox rows (events it applied) and
+    the database's committed transactions so far."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            counts = {"published": {}, "consumed": {}, "commits": {}}
+            for service in SERVICES:
+                for kind, table in (("published", "outbox"), ("consumed", "inbox")):
+                    counts[kind][service] = conn.execute(
+                        text(f'SELECT count(*) FROM "{service}".{table}')).scalar_one()
+            conn.execute(text("SELECT pg_stat_force_next_flush()"))
+            counts["commits"]["database"] = conn.execute(text(
+                "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+            )).scalar_one()
+            return counts
+    finally:
+        engine.dispose()
+
+
+def traffic_per_lead(before: dict, after: dict, leads: int) -> dict[str, dict[str, float]]:
+    """Events published and applied per lead by service, and transactions per lead."""
+    return {kind: {name: round((after[kind][name] - before[kind][name]) / max(leads, 1), 2)
+                   for name in after[kind] if after[kind][name] != before[kind][name]}
+            for kind in after}
+
+
 def cpu_per_lead(suite: Suite, token: str, project_id: str, n: int, timeout: float) -> dict:
     watcher = DbTaskWatcher(suite.database_url, timeout)
     session = os.getsid(suite.process.pid)
     exclude = {watcher.backend_pid}
+    traffic_before = traffic_snapshot(suite.database_url)
     before = cpu_snapshot(session, suite.database, exclude)
     began = time.perf_counter()
     figures = lead_intake.run(suite.url, token, project_id, n, CPU_CLIENTS, timeout, watcher)
     time.sleep(1.0)   # the last events' acks and the relays' marks, as cpu_per_lead.py waits
     after = cpu_snapshot(session, suite.database, exclude)
+    traffic = traffic_per_lead(traffic_before, traffic_snapshot(suite.database_url),
+                               figures["created"])
     spent = cpu_delta(before, after)
     spent.pop("client", None)   # the bench's own threads are not the suite's cost
     per = per_op_ms(spent, figures["created"])
@@ -229,7 +262,9 @@ def cpu_per_lead(suite: Suite, token: str, project_id: str, n: int, timeout: flo
             "seconds": round(time.perf_counter() - began, 2),
             "completed_per_s": figures["completed_per_s"],
             "cpu_ms_per_lead": {k: round(v, 1) for k, v in per.items()},
-            "total_ms": round(sum(per.values()), 1)}
+            "total_ms": round(sum(per.values()), 1),
+            # commits include the bench's own task watcher (a poll every 20 ms).
+            "per_lead": traffic}
 
 
 # ---------------------------------------------------------------- raw limits
@@ -420,6 +455,13 @@ def table(report: dict) -> str:
         out.append(f"CPU ms per lead ({cost['leads']} leads from {cost['clients']} clients, "
                    f"{cost['seconds']} s): total {cost['total_ms']}")
         out += [f"  {name:<14}{fmt(ms)}" for name, ms in cost["cpu_ms_per_lead"].items()]
+        traffic = cost.get("per_lead") or {}
+        for kind, label in (("published", "events published per lead"),
+                            ("consumed", "events applied per lead"),
+                            ("commits", "PostgreSQL commits per lead (incl. the watcher)")):
+            if traffic.get(kind):
+                out.append(f"{label}: " + ", ".join(
+                    f"{name} {value:g}" for name, value in traffic[kind].items()))
         out.append("")
     raw = report.get("raw") or {}
     if raw:
