@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+from psycopg.types.json import Jsonb
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,9 +49,9 @@ def submit(session: Session, vault: Vault, actor: Actor, new: c.NewLead,
     try:
         accepted = _accept(session, vault, actor, new, e164, source, external_id, rules)
         if idempotency_key:
-            session.add(store.IdempotencyKey(
-                company_id=actor.company_id, key=idempotency_key,
-                request_hash=fingerprint, response=accepted, created_at=clock.now()))
+            store.NEW_IDEMPOTENCY_KEY.execute(
+                session, company_id=actor.company_id, key=idempotency_key,
+                request_hash=fingerprint, response=Jsonb(accepted), created_at=clock.now())
         session.commit()
     except IntegrityError:
         # The same Idempotency-Key raced us and won: answer what it answered.
@@ -116,16 +117,16 @@ def _accept(session: Session, vault: Vault, actor: Actor, new: c.NewLead, e164: 
     now = clock.now()
     agent_id = _rule_on_attribution(session, actor, new, key, duplicate, lead_id, rules, now,
                                     sealed.index)
-    session.add(store.Lead(
-        id=lead_id, company_id=actor.company_id, project_id=new.project_id,
+    session.flush()  # the customer key's owner and the rotation, before the lead row
+    store.NEW_LEAD.execute(
+        session, id=lead_id, company_id=actor.company_id, project_id=new.project_id,
         customer_id=key.customer_id, channel=new.channel.value, sub_source=new.sub_source,
         name=new.name, phone_enc=sealed.enc, phone_index=sealed.index, note=new.note,
         status="duplicate" if duplicate else "created", owner_id=assignment.owner_id,
         assignment_strategy=assignment.strategy, assignment_reason=assignment.reason,
         created_by=actor.user_id, created_at=now, source=source, external_id=external_id,
-        grade=grade, grade_reason=grade_reason, agent_id=agent_id,
-        **new.model_dump(include=set(PORTRAIT_COLUMNS) - {"agent_id"})))
-    session.flush()
+        grade=grade, grade_reason=grade_reason, agent_id=agent_id, import_job_id=None,
+        **new.model_dump(mode="json", include=set(PORTRAIT_COLUMNS) - {"agent_id"}))
     _emit(session, c.LEAD_CREATED, c.LeadCreated(
         lead_id=lead_id, customer_id=key.customer_id, company_id=actor.company_id,
         project_id=new.project_id, channel=new.channel, sub_source=new.sub_source,

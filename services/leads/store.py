@@ -512,3 +512,11 @@ def open_customer_counts(session: Session, owners: list[uuid.UUID]) -> dict[uuid
                            .group_by(CustomerKey.owner_id))
     return {owner: count for owner, count in rows}
 
+
+
+# A lead row as intake writes it, compiled once (every column: the ORM's unit of work cost
+# a third of an insert's CPU here).
+NEW_LEAD = Prepared(insert(Lead).values({column.name: bindparam(column.name)
+                                         for column in Lead.__table__.columns}))
+NEW_IDEMPOTENCY_KEY = Prepared(insert(IdempotencyKey).values(
+    {column.name: bindparam(column.name) for column in IdempotencyKey.__table__.columns}))
