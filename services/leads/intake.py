@@ -31,12 +31,11 @@ def submit(session: Session, vault: Vault, actor: Actor, new: c.NewLead,
     if idempotency_key is not None and not (0 < len(str(idempotency_key)) <= 200):
         raise ValidationFailed("must be 1 to 200 characters", "Idempotency-Key")
     e164 = phones.normalise(new.phone)
-    project = store.project(session, new.project_id)
-    if project is None or project.company_id != actor.company_id:
+    company_id, rules = store.project_and_settings(session, new.project_id)
+    if company_id is None or company_id != actor.company_id or rules is None:
         raise ValidationFailed("unknown project", "project_id")
     if not domain.may_enter_for(actor, new.project_id):
         raise Forbidden("you may not enter leads for this project", "project_id")
-    rules = store.project_settings(session, new.project_id)
     missing = domain.missing_required(new, rules)
     if missing:
         raise ValidationFailed(f"{missing} is required for this project", missing)

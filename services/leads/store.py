@@ -495,6 +495,23 @@ def lock_rotation(session: Session, project_id: uuid.UUID) -> Rotation:
     return session.get_one(Rotation, project_id, with_for_update=True, populate_existing=True)
 
 
+_PROJECT_AND_SETTINGS = text(
+    "SELECT p.company_id, s.settings FROM leads.projects p "
+    "LEFT JOIN leads.project_settings s ON s.project_id = p.id WHERE p.id = :id")
+
+
+def project_and_settings(session: Session, project_id: uuid.UUID):
+    """(the project's company, its lead rules) in one round trip; (None, None) for a project
+    the copy does not know."""
+    from contracts.leads import ProjectLeadSettings
+
+    row = session.execute(_PROJECT_AND_SETTINGS, {"id": project_id}).first()
+    if row is None:
+        return None, None
+    return row.company_id, (ProjectLeadSettings.model_validate(row.settings) if row.settings
+                            is not None else ProjectLeadSettings())
+
+
 def project_settings(session: Session, project_id: uuid.UUID):
     """The project's lead rules, or the defaults when nobody configured them yet."""
     from contracts.leads import ProjectLeadSettings
