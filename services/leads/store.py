@@ -4,9 +4,10 @@ directory's projects and consultants."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     ARRAY,
@@ -30,6 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import Select
 
 from kit import clock
 from kit.db import Prepared
@@ -418,16 +421,27 @@ def phone_customers(session: Session, company_id: uuid.UUID, indexes: list[str]
     phones lead to its survivor. Phones nobody has are left out."""
     if not indexes:
         return {}
+    rows = session.execute(_phone_customers(), {"company_id": company_id,
+                                                "indexes": list(indexes)})
+    return {row.phone_index: (row.customer_id, row.owner_id) for row in rows}
+
+
+@functools.cache
+def _phone_customers() -> Select[Any]:
+    """phone_customers' statement, built once (building and keying it cost more than
+    running it): bind `company_id` and the list `indexes`."""
     k, a = CustomerKey.__table__.c, PhoneAlias.__table__.c
+    company: BindParameter[uuid.UUID] = bindparam("company_id")
+    indexes: BindParameter[list[str]] = bindparam("indexes", expanding=True)
     found = union_all(
         select(k.phone_index, k.customer_id, literal(0).label("alias"))
-        .where(k.company_id == company_id, k.phone_index.in_(indexes)),
+        .where(k.company_id == company, k.phone_index.in_(indexes)),
         select(a.phone_index, a.customer_id, literal(1).label("alias"))
-        .where(a.company_id == company_id, a.phone_index.in_(indexes))).subquery()
+        .where(a.company_id == company, a.phone_index.in_(indexes))).subquery()
     keys = CustomerKey.__table__.alias("key")
     survivors = CustomerKey.__table__.alias("survivor")
     merged = keys.c.merged_into.is_not(None) & survivors.c.customer_id.is_not(None)
-    rows = session.execute(
+    return (
         select(found.c.phone_index,
                case((merged, survivors.c.customer_id), else_=keys.c.customer_id)
                .label("customer_id"),
@@ -435,7 +449,6 @@ def phone_customers(session: Session, company_id: uuid.UUID, indexes: list[str]
         .select_from(found.join(keys, keys.c.customer_id == found.c.customer_id)
                      .outerjoin(survivors, survivors.c.customer_id == keys.c.merged_into))
         .order_by(found.c.alias.desc()))   # a primary phone, coming last, wins
-    return {row.phone_index: (row.customer_id, row.owner_id) for row in rows}
 
 
 def customer_for_phone(session: Session, company_id: uuid.UUID,
