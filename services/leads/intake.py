@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 from psycopg.types.json import Jsonb
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -64,7 +65,7 @@ def submit(session: Session, vault: Vault, actor: Actor, new: c.NewLead,
 
 
 def _replay(session: Session, company_id, key: str, fingerprint: str) -> dict | None:
-    seen = session.get(store.IdempotencyKey, (company_id, key))
+    seen = session.execute(_SEEN_KEY, {"company_id": company_id, "key": key}).first()
     if seen is None:
         return None
     if seen.request_hash != fingerprint:
@@ -72,6 +73,9 @@ def _replay(session: Session, company_id, key: str, fingerprint: str) -> dict | 
                        "Idempotency-Key")
     return seen.response
 
+
+_SEEN_KEY = text("SELECT request_hash, response FROM leads.idempotency_keys "
+                 "WHERE company_id = :company_id AND key = :key")
 
 PORTRAIT_COLUMNS = ("city", "district", "budget_min", "budget_max", "layout", "area_min",
                     "area_max", "purpose", "referrer_customer_id", "agent_id")
