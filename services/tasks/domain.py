@@ -3,6 +3,7 @@ task, and how a task reads to its owner."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
@@ -40,7 +41,13 @@ def parse_duration(text: str) -> timedelta:
 
 @lru_cache
 def default_template() -> SopTemplate:
-    """The shipped SOP, validated once; a broken file names the stage and field."""
+    """The shipped SOP (a copy of its one parse: a caller may change it); a broken file
+    names the stage and field."""
+    return _shipped_template().model_copy(deep=True)
+
+
+@functools.cache
+def _shipped_template() -> SopTemplate:
     try:
         return SopTemplate.model_validate(yaml.safe_load(DEFAULTS_FILE.read_text("utf-8")))
     except ValidationError as exc:
