@@ -12,6 +12,7 @@ import urllib.request
 
 import pika
 import pika.exceptions
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from kit.db import make_engine
@@ -67,8 +68,8 @@ def events_in_hand(settings: Settings) -> int:
                 body = answer.read().decode()
         except OSError:
             continue
-        total += sum(int(float(line.rsplit(" ", 1)[1])) for line in body.splitlines()
-                     if line.startswith("keyuan_inbox_in_hand{"))
+        total += sum(int(sample.value) for family in text_string_to_metric_families(body)
+                     if family.name == "keyuan_inbox_in_hand" for sample in family.samples)
     return total
 
 

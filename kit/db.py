@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.sql.compiler import SQLCompiler
 
 M = TypeVar("M", bound=DeclarativeBase)
+T = TypeVar("T")
 
 
 def locked_row(session: Session, model: type[M], key: object, **first: object) -> M:
@@ -123,6 +124,16 @@ class Prepared:
                              for bind, name in compiled.bind_names.items() if not bind.required}
             self.sql = str(compiled)
         return self.sql
+
+
+def held_for_session(session: Session, name: str, key: Any,
+                     load: Callable[[], T]) -> T:
+    """load() once per session for `key` (an event handler's session covers one batch): a
+    project's setup or SOP read once for all the batch's events, not once for each."""
+    held: dict[Any, Any] = session.info.setdefault(f"keyuan.held.{name}", {})
+    if key not in held:
+        held[key] = load()
+    return cast(T, held[key])
 
 
 OUTBOX_WRITTEN = "keyuan.outbox_written"

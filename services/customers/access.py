@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from types import SimpleNamespace
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -52,21 +51,18 @@ def setups(session: Session,
         return {}
     if session.new or session.dirty:
         session.flush()  # a change made in this transaction is read back
-    found = {row.project_id: row for row in session.execute(_SETUPS, {"ids": list(wanted)})}
-    none = _NO_SETUP
-    return {p: project_setup.setup_from(found.get(p, none).stages, found.get(p, none).labels,
-                                        found.get(p, none).required,
-                                        found.get(p, none).optional) for p in wanted}
+    return {row.project_id: project_setup.setup_from(row.stages, row.labels, row.required,
+                                                     row.optional)
+            for row in session.execute(_SETUPS, {"ids": list(wanted)})}
 
 
-# Both halves of the projects' setups in one round trip (one is absent where the project
-# keeps the standard).
+# Both halves of the projects' setups in one round trip, a row for every project asked
+# about (NULLs where it keeps the standard).
 _SETUPS = text("""
     SELECT p.project_id, f.stages, f.labels, r.required, r.optional
     FROM unnest(CAST(:ids AS uuid[])) AS p(project_id)
     LEFT JOIN customers.project_funnels f ON f.project_id = p.project_id
     LEFT JOIN customers.project_profile_fields r ON r.project_id = p.project_id""")
-_NO_SETUP = SimpleNamespace(stages=None, labels=None, required=None, optional=None)
 
 
 def marketing_view(row: store.Customer) -> dict:

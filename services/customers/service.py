@@ -18,6 +18,7 @@ from contracts import leads
 from contracts.envelope import Envelope
 from contracts.errors import Conflict, Forbidden, NotFound, ValidationFailed, parse, parse_id
 from kit import clock, phones
+from kit.db import held_for_session
 from kit.inbox import handles
 from kit.readcopy import KeepsRevokedTokens, KeepsUserCopy
 from kit.scope import visibility
@@ -33,7 +34,6 @@ from services.customers.merge_entrypoints import Merges
 from services.customers.phone_entrypoints import Phones
 from services.customers.pii_entrypoints import PersonalData
 from services.customers.profile_entrypoints import Profile
-from services.customers.project_setup import ProjectSetup
 from services.customers.project_setup_entrypoints import ProjectSetups
 from services.customers.referral_entrypoints import Referrals
 from services.customers.segment_entrypoints import Segments
@@ -223,13 +223,6 @@ class CustomersService(SubjectRequests, PrivacyAudit, Merges, PersonalData,  # P
         if grade is not None:
             customer.grade, customer.grade_set_by = grade, domain.GRADED_BY_LEAD
 
-    def _batch_setup(self, session, project_id) -> ProjectSetup:
-        """The project's setup, read once per batch of events (one worker's session)."""
-        held = session.info.setdefault("customers.project_setups", {})
-        if project_id not in held:
-            held[project_id] = self._setup(project_id)
-        return held[project_id]
-
     @handles(leads.SERVICE, leads.LEAD_CREATED)
     def on_lead_created(self, session, env: Envelope) -> None:
         lead = leads.LeadCreated.model_validate(env.payload)
@@ -239,7 +232,8 @@ class CustomersService(SubjectRequests, PrivacyAudit, Merges, PersonalData,  # P
         portrait = domain.portrait_from_lead(lead.portrait)
         completeness = project_setup.score(project_setup.filled_fields(
             portrait, has_name=bool(lead.name), has_phone=True, has_wechat=False, tags={}),
-            self._batch_setup(session, lead.project_id)).percent
+            held_for_session(session, "project_setup", lead.project_id,
+                             lambda: self._setup(lead.project_id))).percent
         created = store.NEW_CUSTOMER.execute(
             session, id=lead.customer_id, company_id=lead.company_id,
             project_id=lead.project_id, name=lead.name, phone_enc=lead.phone.enc,

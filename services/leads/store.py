@@ -516,21 +516,24 @@ _PROJECT_AND_SETTINGS = text(
 def project_and_settings(session: Session, project_id: uuid.UUID):
     """(the project's company, its lead rules) in one round trip; (None, None) for a project
     the copy does not know."""
-    from contracts.leads import ProjectLeadSettings
-
     row = session.execute(_PROJECT_AND_SETTINGS, {"id": project_id}).first()
     if row is None:
         return None, None
-    return row.company_id, (ProjectLeadSettings.model_validate(row.settings) if row.settings
-                            is not None else ProjectLeadSettings())
+    return row.company_id, _rules(row.settings)
 
 
 def project_settings(session: Session, project_id: uuid.UUID):
     """The project's lead rules, or the defaults when nobody configured them yet."""
+    row = session.get(ProjectSettings, project_id)
+    return _rules(row.settings if row else None)
+
+
+def _rules(stored: dict | None):
+    """Stored lead rules as the model, the defaults where nobody configured them yet."""
     from contracts.leads import ProjectLeadSettings
 
-    row = session.get(ProjectSettings, project_id)
-    return ProjectLeadSettings.model_validate(row.settings) if row else ProjectLeadSettings()
+    return ProjectLeadSettings.model_validate(stored) if stored is not None \
+        else ProjectLeadSettings()
 
 
 def open_customer_counts(session: Session, owners: list[uuid.UUID]) -> dict[uuid.UUID, int]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from contracts import tasks as c
 from kit import clock, outbox
-from kit.db import Prepared
+from kit.db import Prepared, held_for_session
 from services.tasks import domain, store
 
 
@@ -27,21 +27,16 @@ def template_for(session: Session, project_id) -> c.SopTemplate:
     return c.SopTemplate.model_validate(row.template) if row else domain.default_template()
 
 
-def batch_template(session: Session, project_id) -> c.SopTemplate:
-    """template_for(), read once per batch of events (an event worker's session)."""
-    held = session.info.setdefault("tasks.sop_templates", {})
-    if project_id not in held:
-        held[project_id] = template_for(session, project_id)
-    return held[project_id]
-
-
 def open_stage_tasks(session: Session, source_event_id, *, company_id, project_id,
                      customer_id, owner_id, stage: str, since: datetime,
                      correlation_id: str | None = None) -> int:
     """Create the tasks the project's SOP gives a customer entering `stage`. A redelivered
     event creates nothing twice (unique on customer, kind, source event)."""
     created = 0
-    for plan in domain.plans_for(batch_template(session, project_id), stage, since):
+    # Read once per batch of events (an event worker's session).
+    template = held_for_session(session, "sop_template", project_id,
+                                lambda: template_for(session, project_id))
+    for plan in domain.plans_for(template, stage, since):
         task_id = uuid.uuid4()
         first_alert = plan.due_at if plan.remind_at is None else plan.remind_at
         row = _OPEN_TASK.execute(
